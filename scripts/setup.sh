@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every build, test and run dependency of cnnfi from Debian (bookworm).
+# Idempotent: packages already present are skipped by apt. Works as root or through sudo.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libtorch-dev            # PyTorch 1.13 C++ (CPU, oneDNN): the executor and training
+  libonnx-dev             # ONNX protobuf I/O, checker, shape inference, version converter
+  libprotobuf-dev protobuf-compiler
+  libsqlite3-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev libboost-math-dev
+  libopenmpi-dev zlib1g-dev libpng-dev libjpeg-dev
+  dataset-fashion-mnist   # Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist
+  libonnx-testdata        # official ONNX node test cases (conformance suite)
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "setup.sh: not root and no sudo; install these packages by hand: ${PACKAGES[*]}" >&2
+    exit 1
+  fi
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup.sh: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+echo "setup.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

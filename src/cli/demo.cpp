@@ -1,0 +1,70 @@
+// cnnfi demo: the main job on the embedded default: evaluates the shipped reference models on
+// Fashion-MNIST and prints the table. (Later issues extend it to a campaign and a report.)
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "data/card.h"
+#include "data/loader.h"
+#include "eval/evaluate.h"
+#include "exec/executor.h"
+#include "onnx/import.h"
+#include "util/error.h"
+
+#ifndef CNNFI_SOURCE_DIR
+#define CNNFI_SOURCE_DIR "."
+#endif
+
+namespace cnnfi::cli {
+
+namespace {
+
+struct DemoOptions {
+  std::string models_dir = CNNFI_SOURCE_DIR "/models";
+  int64_t limit = 0;
+  int threads = 0;
+};
+
+void run_demo(const DemoOptions& o) {
+  namespace fs = std::filesystem;
+  set_threads(o.threads);
+  std::vector<std::string> models;
+  if (!fs::is_directory(o.models_dir)) fail("{}: models directory not found", o.models_dir);
+  for (const auto& e : fs::directory_iterator(o.models_dir))
+    if (e.path().extension() == ".onnx") models.push_back(e.path().string());
+  std::sort(models.begin(), models.end());
+  if (models.empty()) fail("{}: no .onnx models", o.models_dir);
+  std::printf("%-28s %-22s %8s %8s %8s %12s\n", "model", "data", "images", "top-1", "top-5", "images/s");
+  for (const auto& m : models) {
+    auto card = data::read_card(m);
+    const std::string spec = card && card->contains("data") ? (*card)["data"]["test"].get<std::string>()
+                                                             : "fashion-mnist:test";
+    auto g = onnx_io::load_model(m);
+    exec::Executor exec(g);
+    DataOptions d;
+    d.spec = spec;
+    d.selection.limit = o.limit;
+    auto opened = open_data(d, m);
+    data::Loader loader(*opened.source, opened.pre, 256);
+    const auto acc = eval::evaluate(exec, loader, fs::path(m).filename().string());
+    std::printf("%-28s %-22s %8lld %8.4f %8.4f %12.1f\n", fs::path(m).filename().c_str(), spec.c_str(),
+                static_cast<long long>(acc.images), acc.top1(), acc.top5(), acc.images_per_s());
+    if (card && card->contains("test_accuracy"))
+      std::printf("%-28s card: top-1 %.4f (%s)\n", "", (*card)["test_accuracy"]["top1"].get<double>(),
+                  card->value("command", std::string("")).c_str());
+  }
+}
+
+}  // namespace
+
+void setup_demo(CLI::App& app) {
+  auto o = std::make_shared<DemoOptions>();
+  auto* sub = app.add_subcommand("demo", "evaluate the shipped reference models on Fashion-MNIST");
+  sub->add_option("--models", o->models_dir, "directory of shipped models");
+  sub->add_option("--limit", o->limit, "use only the first N test images");
+  sub->add_option("--threads", o->threads, "threads (default: all cores)");
+  sub->callback([o] { run_demo(*o); });
+}
+
+}  // namespace cnnfi::cli

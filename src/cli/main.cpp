@@ -1,0 +1,33 @@
+// cnnfi: fault injection for CNNs. Subcommands live in src/cli/, one file each.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
+
+#include "cli/commands.h"
+#include "util/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cnnfi " CNNFI_VERSION ": fault injection for convolutional neural networks"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(CNNFI_VERSION));
+  cnnfi::cli::setup_eval(app);
+  cnnfi::cli::setup_train(app);
+  cnnfi::cli::setup_demo(app);
+  cnnfi::cli::setup_info(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const cnnfi::Error& e) {
+    std::fprintf(stderr, "cnnfi: error: %s\n", e.what());
+    return 1;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "cnnfi: error: %s\n", e.what_without_backtrace());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cnnfi: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

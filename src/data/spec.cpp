@@ -1,0 +1,51 @@
+#include "data/spec.h"
+
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace cnnfi::data {
+
+namespace {
+
+const char* kForms =
+    "fashion-mnist:test, fashion-mnist:train, idx:IMAGES,LABELS, cifar10:FILE_OR_DIR, cifar100:FILE_OR_DIR, "
+    "npy:X.npy,Y.npy, folder:DIR";
+
+std::pair<std::string, std::string> two_paths(const std::string& spec, const std::string& rest) {
+  const auto parts = split(rest, ',');
+  if (parts.size() != 2 || parts[0].empty() || parts[1].empty())
+    fail("data spec '{}': expected two comma-separated paths", spec);
+  return {parts[0], parts[1]};
+}
+
+std::unique_ptr<Source> open_base(const std::string& spec, int resize_h, int resize_w) {
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos) fail("data spec '{}' has no kind; use one of: {}", spec, kForms);
+  const std::string kind = spec.substr(0, colon), rest = spec.substr(colon + 1);
+  if (kind == "fashion-mnist") {
+    const std::string d = kFashionMnistDir;
+    if (rest == "test") return open_idx(d + "/t10k-images-idx3-ubyte.gz", d + "/t10k-labels-idx1-ubyte.gz");
+    if (rest == "train") return open_idx(d + "/train-images-idx3-ubyte.gz", d + "/train-labels-idx1-ubyte.gz");
+    fail("data spec '{}': fashion-mnist takes 'test' or 'train'", spec);
+  }
+  if (kind == "idx") {
+    auto [x, y] = two_paths(spec, rest);
+    return open_idx(x, y);
+  }
+  if (kind == "cifar10") return open_cifar(rest, 10);
+  if (kind == "cifar100") return open_cifar(rest, 100);
+  if (kind == "npy") {
+    auto [x, y] = two_paths(spec, rest);
+    return open_npy(x, y);
+  }
+  if (kind == "folder") return open_folder(rest, resize_h, resize_w);
+  fail("data spec '{}': unknown kind '{}'; use one of: {}", spec, kind, kForms);
+}
+
+}  // namespace
+
+std::unique_ptr<Source> open_spec(const std::string& spec, const DataSelection& sel, int resize_h, int resize_w) {
+  return select(open_base(spec, resize_h, resize_w), sel.limit, sel.per_class);
+}
+
+}  // namespace cnnfi::data

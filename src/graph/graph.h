@@ -1,0 +1,65 @@
+// The IR of one ONNX model, planned once: values (tensors) and nodes in topological order,
+// which values are weights (float initializers, the places where weight faults land), which are
+// plan-time constants (folded), and which are computed per inference.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+namespace onnx {
+class ModelProto;
+class NodeProto;
+}  // namespace onnx
+
+namespace cnnfi::graph {
+
+enum class ValueKind {
+  input,         ///< a graph input fed per inference
+  weight,        ///< a float initializer: stored parameter memory (weights, biases, BN statistics)
+  constant,      ///< known at plan time: a non-float initializer, a Constant, or a folded subgraph
+  intermediate,  ///< produced by a node at run time
+};
+
+struct Value {
+  std::string name;
+  ValueKind kind = ValueKind::intermediate;
+  std::vector<int64_t> shape;  ///< from ONNX shape inference; -1 for a symbolic dimension; empty if unknown
+  bool shape_known = false;
+  int producer = -1;           ///< index into Graph::nodes, -1 for inputs, weights and constants
+  std::vector<int> consumers;  ///< node indices, ascending
+};
+
+struct Node {
+  std::string name;     ///< the ONNX node name, or "<op>_<index>" when the model left it empty
+  std::string op_type;
+  std::string domain;
+  int opset = 0;                 ///< the opset version of the node's domain in this model
+  std::vector<int> inputs;       ///< value indices; -1 for an omitted optional input
+  std::vector<int> outputs;      ///< value indices; -1 for an omitted optional output
+  const onnx::NodeProto* proto = nullptr;
+  /// A short description for messages: "node 'conv1' (op Conv, opset 13)".
+  std::string describe() const;
+};
+
+struct Graph {
+  std::string file;                      ///< the path the model was loaded from (for messages)
+  std::shared_ptr<onnx::ModelProto> model;  ///< owns the NodeProtos the nodes point into
+  std::vector<Value> values;
+  std::vector<Node> nodes;               ///< topological order; folded nodes are removed
+  std::vector<int> inputs;               ///< runtime graph inputs, in ONNX order
+  std::vector<int> outputs;              ///< graph outputs, in ONNX order
+  std::vector<int> weights;              ///< weight values in initializer order
+  std::map<int, at::Tensor> tensors;     ///< values of weights and constants
+  std::map<std::string, int> by_name;
+  int opset = 0;                         ///< default-domain opset
+
+  int value(const std::string& name) const;  ///< throws if absent
+  bool has_value(const std::string& name) const { return by_name.count(name) > 0; }
+  /// Index of the node that produces `name`, or that is named `name`; throws listing names.
+  int node_index(const std::string& name) const;
+};
+
+}  // namespace cnnfi::graph

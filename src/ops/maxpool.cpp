@@ -1,0 +1,67 @@
+// ONNX MaxPool (1-D to 3-D, pads, auto_pad, dilations, ceil_mode, optional Indices output with
+// storage_order 0). Pads beyond what libtorch accepts are applied explicitly with the lowest value.
+#include <limits>
+
+#include "ops/spatial.h"
+
+namespace cnnfi::ops {
+
+namespace {
+
+std::tuple<at::Tensor, at::Tensor> pool(const at::Tensor& x, const Window& w, const std::vector<int64_t>& pad,
+                                        bool ceil, bool with_indices) {
+  switch (w.kernel.size()) {
+    case 1:
+      if (with_indices) {
+        auto r = at::max_pool2d_with_indices(x.unsqueeze(2), {1, w.kernel[0]}, {1, w.strides[0]}, {0, pad[0]},
+                                             {1, w.dilations[0]}, ceil);
+        return {std::get<0>(r).squeeze(2), std::get<1>(r).squeeze(2)};
+      }
+      return {at::max_pool1d(x, w.kernel, w.strides, pad, w.dilations, ceil), at::Tensor()};
+    case 2:
+      if (with_indices) return at::max_pool2d_with_indices(x, w.kernel, w.strides, pad, w.dilations, ceil);
+      return {at::max_pool2d(x, w.kernel, w.strides, pad, w.dilations, ceil), at::Tensor()};
+    case 3:
+      if (with_indices) return at::max_pool3d_with_indices(x, w.kernel, w.strides, pad, w.dilations, ceil);
+      return {at::max_pool3d(x, w.kernel, w.strides, pad, w.dilations, ceil), at::Tensor()};
+    default:
+      fail("MaxPool over {} spatial axes is not supported", w.kernel.size());
+  }
+}
+
+}  // namespace
+
+KernelFn make_MaxPool(const OpContext& ctx) {
+  const Window w = read_window(ctx);
+  const bool ceil = ctx.attr_int("ceil_mode", 0) != 0;
+  const bool want_indices = ctx.has_output(1);
+  if (want_indices && ctx.attr_int("storage_order", 0) != 0)
+    ctx.error("MaxPool Indices with storage_order=1 (column major) is not supported");
+  const std::string where = ctx.node().describe();
+  return [w, ceil, want_indices, where](const Inputs& in, const RunState&) -> Outputs {
+    const at::Tensor& x = in[0];
+    const size_t k = w.kernel.size();
+    const auto pads = resolve_pads(w, x.sizes().slice(2));
+    bool native = symmetric(pads);
+    for (size_t i = 0; i < k && native; ++i) native = pads[i] * 2 <= w.kernel[i];
+    if (native) {
+      auto [y, idx] = pool(x, w, first_half(pads), ceil, want_indices);
+      if (!want_indices) return {y};
+      // libtorch indexes within each (n, c) plane; ONNX flattens over the whole tensor.
+      int64_t plane = 1;
+      for (size_t i = 0; i < k; ++i) plane *= x.size(2 + i);
+      std::vector<int64_t> shape(y.dim(), 1);
+      shape[0] = x.size(0);
+      shape[1] = x.size(1);
+      const at::Tensor offset = at::arange(x.size(0) * x.size(1), at::kLong).reshape(shape) * plane;
+      return {y, idx + offset};
+    }
+    if (want_indices) fail("{}: Indices with pads larger than half the kernel are not supported", where);
+    const double lowest = at::isFloatingType(x.scalar_type()) ? -std::numeric_limits<double>::infinity()
+                                                               : x.min().item<double>();
+    const at::Tensor xp = at::constant_pad_nd(x, torch_pad_order(pads), lowest);
+    return {std::get<0>(pool(xp, w, std::vector<int64_t>(k, 0), ceil, false))};
+  };
+}
+
+}  // namespace cnnfi::ops

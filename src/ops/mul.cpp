@@ -1,0 +1,10 @@
+// ONNX Mul: elementwise with numpy-style broadcasting.
+#include "ops/op.h"
+
+namespace cnnfi::ops {
+
+KernelFn make_Mul(const OpContext&) {
+  return [](const Inputs& in, const RunState&) -> Outputs { return {at::mul(in[0], in[1])}; };
+}
+
+}  // namespace cnnfi::ops

@@ -1,0 +1,99 @@
+// The operator interface. An operator is one file in ops/ that defines
+//   KernelFn make_<Op>(const OpContext& ctx)
+// and one line CNNFI_OP(<Op>) in ops/op_list.def. The factory runs once at plan time: it reads
+// the node's attributes (and the values of inputs known at plan time) and returns a kernel that
+// the executor calls on every inference. A kernel never edits its inputs.
+//
+// Template for a new operator (ops/myop.cpp):
+//   #include "ops/op.h"
+//   namespace cnnfi::ops {
+//   KernelFn make_MyOp(const OpContext& ctx) {
+//     const int64_t axis = ctx.attr_int("axis", 1);          // parse once
+//     return [axis](const Inputs& in, const RunState&) -> Outputs {
+//       return {in[0].some_aten_op(axis)};                   // run many times
+//     };
+//   }
+//   }  // namespace cnnfi::ops
+// then add CNNFI_OP(MyOp) to op_list.def; the conformance test picks it up from the table.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "graph/graph.h"
+#include "util/error.h"
+
+namespace onnx {
+class AttributeProto;
+}
+
+namespace cnnfi::ops {
+
+using Inputs = std::vector<at::Tensor>;   ///< undefined tensor for an omitted optional input
+using Outputs = std::vector<at::Tensor>;
+
+/// Per-run state a kernel may read.
+struct RunState {
+  bool training = false;  ///< BatchNormalization uses batch statistics and updates running ones
+};
+
+using KernelFn = std::function<Outputs(const Inputs&, const RunState&)>;
+
+/// What an operator factory sees of its node at plan time.
+class OpContext {
+ public:
+  OpContext(const graph::Graph& g, const graph::Node& n) : graph_(g), node_(n) {}
+
+  const graph::Node& node() const { return node_; }
+  int opset() const { return node_.opset; }
+  size_t num_inputs() const { return node_.inputs.size(); }
+  size_t num_outputs() const { return node_.outputs.size(); }
+  bool has_input(size_t i) const { return i < node_.inputs.size() && node_.inputs[i] >= 0; }
+  bool has_output(size_t i) const { return i < node_.outputs.size() && node_.outputs[i] >= 0; }
+  /// The value of input i if it is a plan-time constant (not a weight, not computed).
+  std::optional<at::Tensor> const_input(size_t i) const;
+  /// Static shape of input i from shape inference, if known.
+  std::optional<std::vector<int64_t>> input_shape(size_t i) const;
+
+  bool has_attr(const std::string& name) const;
+  int64_t attr_int(const std::string& name, int64_t dflt) const;
+  float attr_float(const std::string& name, float dflt) const;
+  std::string attr_string(const std::string& name, const std::string& dflt) const;
+  std::vector<int64_t> attr_ints(const std::string& name, std::vector<int64_t> dflt = {}) const;
+  std::vector<float> attr_floats(const std::string& name, std::vector<float> dflt = {}) const;
+  at::Tensor attr_tensor(const std::string& name) const;  ///< throws if absent
+
+  /// Throws cnnfi::Error "<file>: <node description>: <message>".
+  [[noreturn]] void error(const std::string& message) const;
+
+ private:
+  const onnx::AttributeProto* find_attr(const std::string& name) const;
+  const graph::Graph& graph_;
+  const graph::Node& node_;
+};
+
+/// Reads a list of int64 values from a small int tensor (shapes, axes, pads).
+std::vector<int64_t> to_int_vector(const at::Tensor& t);
+/// Normalises a possibly negative axis against `rank`; `ctx` names the node on error.
+int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& where);
+
+using Factory = KernelFn (*)(const OpContext&);
+
+struct OpEntry {
+  const char* op_type;
+  Factory factory;
+};
+
+/// The operator table (ONNX default domain), from op_list.def: the one source of truth.
+const std::vector<OpEntry>& op_table();
+/// The factory for `op_type`, or nullptr.
+Factory find_op(const std::string& op_type);
+
+#define CNNFI_OP(name) KernelFn make_##name(const OpContext& ctx);
+#include "ops/op_list.def"
+#undef CNNFI_OP
+
+}  // namespace cnnfi::ops

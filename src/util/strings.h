@@ -1,0 +1,17 @@
+// Small string helpers shared by the CLI, data specs and config parsing.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace cnnfi {
+
+std::vector<std::string> split(const std::string& s, char sep);
+std::string trim(const std::string& s);
+bool starts_with(const std::string& s, const std::string& prefix);
+/// Parses a comma-separated list of floats; `what` names the option in the error message.
+std::vector<float> parse_floats(const std::string& s, const std::string& what);
+/// Parses "HxW" (e.g. "32x32"); `what` names the option in the error message.
+std::pair<int, int> parse_hw(const std::string& s, const std::string& what);
+std::string join(const std::vector<std::string>& parts, const std::string& sep);
+
+}  // namespace cnnfi
