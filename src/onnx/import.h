@@ -10,7 +10,7 @@
 namespace cnnfi::onnx_io {
 
 /// Lowest default-domain opset run as-is; older models are converted to kUpgradeTarget first.
-constexpr int kMinNativeOpset = 7;
+constexpr int kMinNativeOpset = 6;
 constexpr int kUpgradeTarget = 13;
 
 /// Loads and plans the model at `path`.

@@ -3,8 +3,9 @@
 
 namespace cnnfi::ops {
 
-KernelFn make_Add(const OpContext&) {
-  return [](const Inputs& in, const RunState&) -> Outputs { return {at::add(in[0], in[1])}; };
+KernelFn make_Add(const OpContext& ctx) {
+  const LegacyBroadcast lb = legacy_broadcast(ctx);
+  return [lb](const Inputs& in, const RunState&) -> Outputs { return {at::add(in[0], lb.align(in[0], in[1]))}; };
 }
 
 }  // namespace cnnfi::ops

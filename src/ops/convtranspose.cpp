@@ -5,6 +5,13 @@
 
 namespace cnnfi::ops {
 
+namespace {
+
+/// Floor division, as the ONNX reference (Python //) computes pads.
+int64_t floordiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+}  // namespace
+
 KernelFn make_ConvTranspose(const OpContext& ctx) {
   std::vector<int64_t> kernel;
   if (auto s = ctx.input_shape(1); s && s->size() > 2) kernel.assign(s->begin() + 2, s->end());
@@ -27,8 +34,9 @@ KernelFn make_ConvTranspose(const OpContext& ctx) {
       const int64_t full = y.size(2 + i) + out_pad[i];
       if (!out_shape.empty() || w.auto_pad == "SAME_UPPER" || w.auto_pad == "SAME_LOWER") {
         const int64_t want = !out_shape.empty() ? out_shape[out_shape.size() - k + i] : x.size(2 + i) * w.strides[i];
-        const int64_t total = full - want;
-        begin[i] = w.auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+        const int64_t total = full - want;  // may be negative: the output then extends past the data
+        const int64_t half = floordiv(total, 2);
+        begin[i] = w.auto_pad == "SAME_UPPER" ? half : total - half;
         target[i] = want;
       } else {
         begin[i] = w.auto_pad == "VALID" ? 0 : w.pads[i];
@@ -41,7 +49,14 @@ KernelFn make_ConvTranspose(const OpContext& ctx) {
       extra.push_back(out_pad[i]);
     }
     y = at::constant_pad_nd(y, extra, 0);
-    for (size_t i = 0; i < k; ++i) y = y.narrow(2 + i, begin[i], target[i]);
+    // Crop to [begin, begin + target), padding with zeros where that window leaves the data.
+    std::vector<int64_t> grow;
+    for (size_t i = k; i-- > 0;) {
+      grow.push_back(std::max<int64_t>(0, -begin[i]));
+      grow.push_back(std::max<int64_t>(0, begin[i] + target[i] - y.size(2 + i)));
+    }
+    y = at::constant_pad_nd(y, grow, 0);
+    for (size_t i = 0; i < k; ++i) y = y.narrow(2 + i, std::max<int64_t>(0, begin[i]), target[i]);
     if (bias.defined()) {
       std::vector<int64_t> shape(y.dim(), 1);
       shape[1] = -1;

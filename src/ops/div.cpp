@@ -4,11 +4,12 @@
 
 namespace cnnfi::ops {
 
-KernelFn make_Div(const OpContext&) {
-  return [](const Inputs& in, const RunState&) -> Outputs {
+KernelFn make_Div(const OpContext& ctx) {
+  const LegacyBroadcast lb = legacy_broadcast(ctx);
+  return [lb](const Inputs& in, const RunState&) -> Outputs {
     if (at::isIntegralType(in[0].scalar_type(), /*includeBool=*/false))
-      return {at::div(in[0], in[1], "trunc")};
-    return {at::div(in[0], in[1])};
+      return {at::div(in[0], lb.align(in[0], in[1]), "trunc")};
+    return {at::div(in[0], lb.align(in[0], in[1]))};
   };
 }
 

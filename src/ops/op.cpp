@@ -77,6 +77,19 @@ int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& where) {
   return a;
 }
 
+LegacyBroadcast legacy_broadcast(const OpContext& ctx) {
+  LegacyBroadcast lb;
+  if (ctx.opset() < 7 && ctx.attr_int("broadcast", 0) != 0 && ctx.has_attr("axis")) lb.axis = ctx.attr_int("axis", 0);
+  return lb;
+}
+
+at::Tensor LegacyBroadcast::align(const at::Tensor& a, const at::Tensor& b) const {
+  if (axis < 0) return b;
+  std::vector<int64_t> shape = b.sizes().vec();
+  while (static_cast<int64_t>(shape.size()) < a.dim() - axis) shape.push_back(1);
+  return b.reshape(shape);
+}
+
 const std::vector<OpEntry>& op_table() {
   static const std::vector<OpEntry> table = {
 #define CNNFI_OP(name) {#name, &make_##name},

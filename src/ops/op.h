@@ -80,6 +80,14 @@ std::vector<int64_t> to_int_vector(const at::Tensor& t);
 /// Normalises a possibly negative axis against `rank`; `ctx` names the node on error.
 int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& where);
 
+/// Elementwise ops before opset 7 broadcast B onto A only with broadcast=1, B's dimensions
+/// aligned at `axis` (default: trailing, as numpy). align() reshapes B for numpy broadcasting.
+struct LegacyBroadcast {
+  int64_t axis = -1;  ///< -1: numpy (trailing) alignment
+  at::Tensor align(const at::Tensor& a, const at::Tensor& b) const;
+};
+LegacyBroadcast legacy_broadcast(const OpContext& ctx);
+
 using Factory = KernelFn (*)(const OpContext&);
 
 struct OpEntry {

@@ -1,0 +1,101 @@
+#include "onnx/builder.h"
+
+#include <fstream>
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include "onnx/tensor.h"
+#include "util/error.h"
+
+namespace cnnfi::onnx_io {
+
+namespace {
+
+void set_dims(onnx::ValueInfoProto* vi, const std::vector<int64_t>& dims) {
+  auto* tt = vi->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  auto* shape = tt->mutable_shape();
+  for (auto d : dims) {
+    auto* dim = shape->add_dim();
+    if (d < 0) dim->set_dim_param("batch");
+    else dim->set_dim_value(d);
+  }
+}
+
+}  // namespace
+
+ModelBuilder::ModelBuilder(const std::string& graph_name, int opset) : model_(std::make_unique<onnx::ModelProto>()) {
+  model_->set_ir_version(7);
+  model_->set_producer_name("cnnfi");
+  model_->set_producer_version(CNNFI_VERSION);
+  auto* op = model_->add_opset_import();
+  op->set_domain("");
+  op->set_version(opset);
+  model_->mutable_graph()->set_name(graph_name);
+}
+
+ModelBuilder::~ModelBuilder() = default;
+
+void ModelBuilder::input(const std::string& name, const std::vector<int64_t>& dims) {
+  auto* vi = model_->mutable_graph()->add_input();
+  vi->set_name(name);
+  set_dims(vi, dims);
+}
+
+void ModelBuilder::output(const std::string& name, const std::vector<int64_t>& dims) {
+  auto* vi = model_->mutable_graph()->add_output();
+  vi->set_name(name);
+  set_dims(vi, dims);
+}
+
+std::string ModelBuilder::initializer(const std::string& name, const at::Tensor& value) {
+  auto* t = model_->mutable_graph()->add_initializer();
+  t->set_name(name);
+  from_tensor(value, *t);
+  return name;
+}
+
+std::string ModelBuilder::node(const std::string& op, const std::string& name, const std::vector<std::string>& inputs,
+                               const std::vector<Attr>& attrs, std::string out) {
+  auto* n = model_->mutable_graph()->add_node();
+  n->set_op_type(op);
+  n->set_name(name);
+  for (const auto& i : inputs) n->add_input(i);
+  if (out.empty()) out = name + "_out";
+  n->add_output(out);
+  for (const auto& a : attrs) {
+    auto* p = n->add_attribute();
+    p->set_name(a.name);
+    switch (a.kind) {
+      case Attr::Kind::i: p->set_type(onnx::AttributeProto::INT); p->set_i(a.i); break;
+      case Attr::Kind::f: p->set_type(onnx::AttributeProto::FLOAT); p->set_f(a.f); break;
+      case Attr::Kind::s: p->set_type(onnx::AttributeProto::STRING); p->set_s(a.s); break;
+      case Attr::Kind::ints:
+        p->set_type(onnx::AttributeProto::INTS);
+        for (auto v : a.ints) p->add_ints(v);
+        break;
+      case Attr::Kind::floats:
+        p->set_type(onnx::AttributeProto::FLOATS);
+        for (auto v : a.floats) p->add_floats(v);
+        break;
+    }
+  }
+  return out;
+}
+
+onnx::ModelProto ModelBuilder::finish() {
+  try {
+    onnx::checker::check_model(*model_);
+  } catch (const std::exception& e) {
+    fail("built model '{}' fails the ONNX checker: {}", model_->graph().name(), e.what());
+  }
+  return *model_;
+}
+
+void save_model(const onnx::ModelProto& model, const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out || !model.SerializeToOstream(&out)) fail("{}: cannot write the model", path);
+}
+
+}  // namespace cnnfi::onnx_io

@@ -1,0 +1,107 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "util/error.h"
+#include "util/progress.h"
+
+namespace cnnfi::train {
+
+namespace {
+
+/// Random crop (after zero padding by `pad`) and optional flip of raw [0,1] images.
+at::Tensor augment(const at::Tensor& raw, int pad, bool flip, at::Generator& gen) {
+  at::Tensor x = raw;
+  const int64_t n = x.size(0), h = x.size(2), w = x.size(3);
+  if (pad > 0) {
+    const at::Tensor padded = at::constant_pad_nd(x, {pad, pad, pad, pad}, 0);
+    const at::Tensor off = at::randint(0, 2 * pad + 1, {n, 2}, gen, at::kLong);
+    x = at::empty_like(raw);
+    const int64_t* o = off.data_ptr<int64_t>();
+    for (int64_t i = 0; i < n; ++i) x[i].copy_(padded[i].narrow(1, o[2 * i], h).narrow(2, o[2 * i + 1], w));
+  }
+  if (flip) {
+    const at::Tensor mask = at::rand({n}, gen) < 0.5;
+    x = at::where(mask.reshape({n, 1, 1, 1}), x.flip({3}), x);
+  }
+  return x;
+}
+
+}  // namespace
+
+void train(exec::Executor& exec, data::Source& train_set, const data::Preprocess& pre, const TrainConfig& cfg,
+           const std::function<void(const EpochStats&)>& on_epoch) {
+  if (cfg.epochs <= 0) fail("--epochs must be > 0, got {}", cfg.epochs);
+  const int64_t n = train_set.size();
+  const auto s = train_set.shape();
+  at::Tensor images = at::empty({n, s.channels, s.height, s.width}, at::kFloat);
+  at::Tensor labels = at::empty({n}, at::kLong);
+  {
+    Progress p("loading", n);
+    const int64_t chunk = 4096;
+    for (int64_t i = 0; i < n; i += chunk) {
+      const int64_t c = std::min(chunk, n - i);
+      train_set.read(i, c, images.data_ptr<float>() + i * s.pixels(), labels.data_ptr<int64_t>() + i);
+      p.update(i + c);
+    }
+  }
+  at::Generator gen = at::detail::createCPUGenerator(cfg.seed);
+
+  // Weight decay on tensors of rank >= 2 (conv and FC weights), as is usual.
+  std::vector<at::Tensor> params = exec.trainable();
+  std::vector<at::Tensor> velocity;
+  for (auto& p : params) velocity.push_back(at::zeros_like(p));
+  exec.set_training(true);
+  const int64_t steps_per_epoch = (n + cfg.batch - 1) / cfg.batch;
+  const int64_t total_steps = steps_per_epoch * cfg.epochs;
+  int64_t step = 0;
+  for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const at::Tensor perm = at::randperm(n, gen, at::kLong);
+    double loss_sum = 0;
+    int64_t correct = 0;
+    double lr = cfg.lr;
+    Progress progress("epoch " + std::to_string(epoch), n);
+    for (int64_t b = 0; b < n; b += cfg.batch) {
+      const at::Tensor idx = perm.narrow(0, b, std::min(cfg.batch, n - b));
+      const at::Tensor x = pre.apply(augment(images.index_select(0, idx), cfg.crop_pad, cfg.flip, gen));
+      const at::Tensor y = labels.index_select(0, idx);
+      lr = 0.5 * cfg.lr * (1 + std::cos(M_PI * static_cast<double>(step) / total_steps));
+      const at::Tensor logits = exec.forward(x);
+      const at::Tensor loss = at::nll_loss(at::log_softmax(logits, 1), y);
+      for (auto& p : params)
+        if (p.grad().defined()) p.mutable_grad().zero_();
+      loss.backward();
+      {
+        at::NoGradGuard no_grad;
+        for (size_t i = 0; i < params.size(); ++i) {
+          at::Tensor g = params[i].grad();
+          if (!g.defined()) continue;
+          if (params[i].dim() >= 2) g = g + cfg.weight_decay * params[i];
+          velocity[i].mul_(cfg.momentum).add_(g);
+          params[i].sub_(lr * (g + cfg.momentum * velocity[i]));  // Nesterov
+        }
+      }
+      loss_sum += loss.item<double>() * y.size(0);
+      correct += (logits.argmax(1) == y).sum().item<int64_t>();
+      ++step;
+      progress.update(b + y.size(0));
+    }
+    progress.finish();
+    EpochStats st;
+    st.epoch = epoch;
+    st.loss = loss_sum / n;
+    st.train_top1 = static_cast<double>(correct) / n;
+    st.lr = lr;
+    st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    on_epoch(st);
+  }
+  exec.set_training(false);
+  for (auto& p : params) p.mutable_grad() = at::Tensor();
+}
+
+}  // namespace cnnfi::train
