@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies (Debian), builds everything and runs every test,
+# the ONNX conformance suite (ctest label "conformance") included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+cd build
+ctest --output-on-failure --parallel "${CNNFI_JOBS:-$(nproc)}" --timeout 900

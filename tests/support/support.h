@@ -1,0 +1,34 @@
+// Test helpers: RAII temporary directories, running the cnnfi binary, locating shared data.
+#pragma once
+#include <string>
+
+namespace cnnfi::test {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = 0;
+  std::string output;  ///< stdout and stderr together
+};
+
+/// Runs `cnnfi <args>` (the built binary) through the shell.
+CommandResult run_cnnfi(const std::string& args);
+
+/// ../shared/data relative to the source tree, or "" when absent (tests then skip).
+std::string shared_data_dir();
+std::string source_dir();
+
+void write_bytes(const std::string& path, const std::string& bytes);
+
+}  // namespace cnnfi::test
