@@ -9,5 +9,7 @@ void setup_eval(CLI::App& app);
 void setup_train(CLI::App& app);
 void setup_demo(CLI::App& app);
 void setup_info(CLI::App& app);
+void setup_faults(CLI::App& app);
+void setup_inject(CLI::App& app);
 
 }  // namespace cnnfi::cli

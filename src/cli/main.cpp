@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   cnnfi::cli::setup_train(app);
   cnnfi::cli::setup_demo(app);
   cnnfi::cli::setup_info(app);
+  cnnfi::cli::setup_faults(app);
+  cnnfi::cli::setup_inject(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

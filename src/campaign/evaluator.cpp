@@ -1,0 +1,64 @@
+#include "campaign/evaluator.h"
+
+#include <set>
+
+#include <ATen/ATen.h>
+
+namespace cnnfi::campaign {
+
+FaultEvaluator::FaultEvaluator(exec::Executor& exec, fault::WeightInjector& injector, data::Source& source,
+                               const data::Preprocess& pre, EvaluatorOptions opts)
+    : exec_(exec), injector_(injector), source_(source), pre_(pre), opts_(opts) {}
+
+const std::vector<uint8_t>& FaultEvaluator::golden_facts() {
+  if (golden_facts_.empty()) {
+    data::Loader loader(source_, pre_, opts_.batch);
+    data::Batch b;
+    while (loader.next(b)) {
+      const at::Tensor logits = exec_.forward(b.images);
+      append_facts(logits, make_golden(logits, b.labels), golden_facts_);
+    }
+  }
+  return golden_facts_;
+}
+
+std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault::WeightFault>>& trials,
+                                             const std::function<void(size_t, const TrialResult&)>& on_trial) {
+  std::vector<TrialResult> results(trials.size());
+  std::vector<int> start(trials.size());
+  std::set<int> resume_nodes;
+  for (size_t t = 0; t < trials.size(); ++t) {
+    start[t] = injector_.first_reader(trials[t]);
+    if (opts_.resume && start[t] < static_cast<int>(exec_.graph().nodes.size())) resume_nodes.insert(start[t]);
+  }
+  data::Loader loader(source_, pre_, opts_.batch);
+  data::Batch b;
+  while (loader.next(b)) {
+    const exec::GoldenCache cache = exec_.capture(b.images, {resume_nodes.begin(), resume_nodes.end()});
+    const GoldenBatch golden = make_golden(cache.outputs.at(0), b.labels);
+    for (size_t t = 0; t < trials.size(); ++t) {
+      TrialResult& r = results[t];
+      if (!injector_.inject(trials[t])) {
+        r.skipped = true;
+        append_facts(golden.logits, golden, r.facts);
+        continue;
+      }
+      try {
+        const bool unread = start[t] >= static_cast<int>(exec_.graph().nodes.size());  // no node reads it
+        const at::Tensor logits = unread ? golden.logits
+                                  : opts_.resume ? exec_.resume(cache, start[t]).at(0)
+                                                 : exec_.forward(b.images);
+        append_facts(logits, golden, r.facts);
+      } catch (...) {
+        injector_.restore();
+        throw;
+      }
+      injector_.restore();
+    }
+  }
+  if (on_trial)
+    for (size_t t = 0; t < trials.size(); ++t) on_trial(t, results[t]);
+  return results;
+}
+
+}  // namespace cnnfi::campaign

@@ -1,0 +1,53 @@
+// The one fault-evaluation path every campaign kind uses (single, replay, exhaustive, sampled,
+// incremental, bit-sweep, layer-wise): trials of weight faults evaluated over an image set.
+//
+// Speed without copying the model: the loop is batch-outer, trial-inner. For each batch of
+// images the golden run is captured once, keeping the live values at every node where a trial
+// of the chunk starts (the first node reading a faulty weight); each trial then injects its
+// faults in place, resumes from that node, records per-image facts and restores the weights.
+// Trials whose faults are all provably masked (stuck-at on a bit already at that value) are
+// recorded as masked without running.
+#pragma once
+#include <functional>
+#include <vector>
+
+#include "campaign/outcome.h"
+#include "data/loader.h"
+#include "exec/executor.h"
+#include "fault/injector.h"
+
+namespace cnnfi::campaign {
+
+struct EvaluatorOptions {
+  int64_t batch = 250;
+  bool resume = true;  ///< false: brute force, a full forward per trial and batch
+};
+
+struct TrialResult {
+  std::vector<uint8_t> facts;  ///< one byte per image, in data order
+  bool skipped = false;        ///< provably masked, not run
+};
+
+class FaultEvaluator {
+ public:
+  FaultEvaluator(exec::Executor& exec, fault::WeightInjector& injector, data::Source& source,
+                 const data::Preprocess& pre, EvaluatorOptions opts = {});
+
+  /// Fault-free facts for every image (all "masked"); golden top-1 accuracy comes from these.
+  const std::vector<uint8_t>& golden_facts();
+  /// Evaluates each trial over every image. `on_trial(index, result)` is called as trials finish
+  /// (in order); the results are also returned.
+  std::vector<TrialResult> run(const std::vector<std::vector<fault::WeightFault>>& trials,
+                               const std::function<void(size_t, const TrialResult&)>& on_trial = {});
+  int64_t images() const { return source_.size(); }
+
+ private:
+  exec::Executor& exec_;
+  fault::WeightInjector& injector_;
+  data::Source& source_;
+  data::Preprocess pre_;
+  EvaluatorOptions opts_;
+  std::vector<uint8_t> golden_facts_;
+};
+
+}  // namespace cnnfi::campaign

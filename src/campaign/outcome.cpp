@@ -1,0 +1,63 @@
+#include "campaign/outcome.h"
+
+#include <ATen/ATen.h>
+
+#include "eval/metrics.h"
+
+namespace cnnfi::campaign {
+
+std::string to_string(Outcome o) {
+  switch (o) {
+    case Outcome::masked: return "masked";
+    case Outcome::tolerable: return "tolerable";
+    case Outcome::critical: return "critical";
+    case Outcome::due: return "due";
+  }
+  return "?";
+}
+
+Outcome classify(uint8_t f, NonFinitePolicy policy) {
+  if ((f & kNonFinite) && policy == NonFinitePolicy::due) return Outcome::due;
+  if (f & kTop1Changed) return Outcome::critical;
+  if (f & kLogitsDiffer) return Outcome::tolerable;
+  return Outcome::masked;
+}
+
+GoldenBatch make_golden(const at::Tensor& logits, const at::Tensor& labels) {
+  return {logits, eval::top1(logits), labels};
+}
+
+void append_facts(const at::Tensor& logits, const GoldenBatch& g, std::vector<uint8_t>& out) {
+  const int64_t n = logits.size(0);
+  // Bit-identical comparison: compare the raw 32-bit patterns (NaN == NaN, -0 != +0).
+  const at::Tensor a = logits.contiguous().view(at::kInt), b = g.logits.contiguous().view(at::kInt);
+  const at::Tensor differ = (a != b).any(1);
+  const at::Tensor top1 = eval::top1(logits);
+  const at::Tensor changed = top1 != g.top1;
+  const at::Tensor nonfinite = at::isfinite(logits).logical_not().any(1);
+  const at::Tensor c1 = top1 == g.labels;
+  const at::Tensor c5 = eval::in_topk(logits, g.labels, 5);
+  const at::Tensor facts = differ.to(at::kByte) * kLogitsDiffer + changed.to(at::kByte) * kTop1Changed +
+                           nonfinite.to(at::kByte) * kNonFinite + c1.to(at::kByte) * kTop1Correct +
+                           c5.to(at::kByte) * kTop5Correct;
+  const uint8_t* p = facts.contiguous().data_ptr<uint8_t>();
+  out.insert(out.end(), p, p + n);
+}
+
+OutcomeCounts count(const std::vector<uint8_t>& facts, NonFinitePolicy policy) {
+  OutcomeCounts c;
+  for (uint8_t f : facts) {
+    ++c.images;
+    switch (classify(f, policy)) {
+      case Outcome::masked: ++c.masked; break;
+      case Outcome::tolerable: ++c.tolerable; break;
+      case Outcome::critical: ++c.critical; break;
+      case Outcome::due: ++c.due; break;
+    }
+    if (!(f & kTop1Correct)) ++c.misclassified;
+    if (!(f & kTop5Correct)) ++c.top5_miss;
+  }
+  return c;
+}
+
+}  // namespace cnnfi::campaign

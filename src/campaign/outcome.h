@@ -1,0 +1,52 @@
+// The outcome of a trial on one image, recorded as facts (one byte) so that every taxonomy can
+// be derived later without re-running:
+//   logits_differ  the logits are not bit-identical to the fault-free logits
+//   top1_changed   the top-1 class differs from the fault-free top-1
+//   nonfinite      some logit is NaN or infinite
+//   top1_correct / top5_correct   against the label
+// Derived classes: DUE (non-finite, when counted as detectable), critical SDC (top-1 changed),
+// tolerable SDC (logits differ, top-1 unchanged), masked (bit-identical).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+namespace cnnfi::campaign {
+
+enum Fact : uint8_t {
+  kLogitsDiffer = 1,
+  kTop1Changed = 2,
+  kNonFinite = 4,
+  kTop1Correct = 8,
+  kTop5Correct = 16,
+};
+
+enum class Outcome { masked, tolerable, critical, due };
+
+/// How non-finite outputs are judged: as DUE (default) or by their top-1 like any other output
+/// (what the seed-004 authors' code did).
+enum class NonFinitePolicy { due, by_top1 };
+
+std::string to_string(Outcome o);
+Outcome classify(uint8_t facts, NonFinitePolicy policy);
+
+/// Fault-free reference for a batch.
+struct GoldenBatch {
+  at::Tensor logits;  ///< (N, classes)
+  at::Tensor top1;    ///< (N) with eval::top1's NaN rule
+  at::Tensor labels;  ///< (N)
+};
+GoldenBatch make_golden(const at::Tensor& logits, const at::Tensor& labels);
+
+/// Facts of faulty `logits` against the golden batch, appended to `out` (one byte per image).
+void append_facts(const at::Tensor& logits, const GoldenBatch& golden, std::vector<uint8_t>& out);
+
+/// Per-trial counts over images.
+struct OutcomeCounts {
+  int64_t images = 0, masked = 0, tolerable = 0, critical = 0, due = 0, misclassified = 0, top5_miss = 0;
+};
+OutcomeCounts count(const std::vector<uint8_t>& facts, NonFinitePolicy policy);
+
+}  // namespace cnnfi::campaign

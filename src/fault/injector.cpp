@@ -1,0 +1,97 @@
+#include "fault/injector.h"
+
+#include <set>
+
+#include <ATen/ATen.h>
+
+#include "util/error.h"
+
+namespace cnnfi::fault {
+
+std::vector<std::string> injectable_params(const exec::Executor& exec) {
+  const auto& g = exec.graph();
+  std::vector<std::string> out;
+  std::set<int> seen;
+  for (const auto& n : g.nodes) {
+    std::vector<size_t> slots;
+    if (n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm") slots = {1, 2};
+    if (n.op_type == "MatMul") slots = {1};
+    for (size_t s : slots)
+      if (s < n.inputs.size() && n.inputs[s] >= 0 && g.values[n.inputs[s]].kind == graph::ValueKind::weight &&
+          seen.insert(n.inputs[s]).second)
+        out.push_back(g.values[n.inputs[s]].name);
+  }
+  return out;
+}
+
+WeightInjector::WeightInjector(exec::Executor& exec, const repr::Format& format, std::vector<std::string> params)
+    : exec_(exec), format_(format), params_(params.empty() ? injectable_params(exec) : std::move(params)) {
+  at::NoGradGuard ng;
+  const auto& g = exec.graph();
+  for (const auto& p : params_) {
+    at::Tensor w = exec.weight(p);
+    if (w.scalar_type() != at::kFloat) fail("{}: weight '{}' is {}, cnnfi injects into float32 tensors", g.file, p,
+                                            c10::toString(w.scalar_type()));
+    const repr::Params chosen = format.choose(w);
+    if (format.name() != "fp32") w.copy_(format.store(w, chosen));
+    chosen_[p] = chosen;
+    live_[p] = w;
+    const int v = g.value(p);
+    first_reader_[p] = g.values[v].consumers.empty() ? static_cast<int>(g.nodes.size()) : g.values[v].consumers.front();
+  }
+}
+
+const repr::Params& WeightInjector::params_of(const std::string& param) const {
+  const auto it = chosen_.find(param);
+  if (it == chosen_.end()) {
+    std::string names;
+    for (const auto& p : params_) names += (names.empty() ? "" : ", ") + p;
+    fail("'{}' is not an injectable weight of {}; injectable: {}", param, exec_.graph().file, names);
+  }
+  return it->second;
+}
+
+int64_t WeightInjector::numel(const std::string& param) const {
+  params_of(param);
+  return live_.at(param).numel();
+}
+
+uint32_t WeightInjector::word(const std::string& param, int64_t flat_index) const {
+  const auto& p = params_of(param);
+  return format_.encode(live_.at(param).data_ptr<float>()[flat_index], p, flat_index);
+}
+
+bool WeightInjector::inject(const std::vector<WeightFault>& faults) {
+  bool any = false;
+  for (const auto& f : faults) {
+    const auto& p = params_of(f.param);
+    const at::Tensor& w = live_.at(f.param);
+    if (f.flat_index < 0 || f.flat_index >= w.numel())
+      fail("fault {}: flat_index {} is out of range for '{}' ({} elements)", f.id, f.flat_index, f.param, w.numel());
+    if (f.bit < 0 || f.bit >= format_.width())
+      fail("fault {}: bit {} is out of range for {} ({} bits)", f.id, f.bit, format_.name(), format_.width());
+    float* elem = w.data_ptr<float>() + f.flat_index;
+    const uint32_t word = format_.encode(*elem, p, f.flat_index);
+    if (provably_masked(word, f.model, f.bit)) continue;
+    saved_.emplace_back(elem, *elem);
+    *elem = format_.decode(apply(word, f.model, f.bit, format_.width(), f.burst), p, f.flat_index);
+    any = true;
+  }
+  return any;
+}
+
+void WeightInjector::restore() {
+  for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) *std::get<0>(*it) = std::get<1>(*it);
+  saved_.clear();
+}
+
+int WeightInjector::first_reader(const std::vector<WeightFault>& faults) const {
+  int first = static_cast<int>(exec_.graph().nodes.size());
+  for (const auto& f : faults) {
+    params_of(f.param);
+    first = std::min(first, first_reader_.at(f.param));
+  }
+  return first;
+}
+
+}  // namespace cnnfi::fault

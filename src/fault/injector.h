@@ -1,0 +1,50 @@
+// Weight injection into a live executor, in a number format, without copying the model:
+// the executor's weights are first replaced by their stored values decode(encode(w)) (once);
+// a fault then re-encodes only the faulty element, applies the fault model to its word,
+// decodes it and writes it in place; restore() writes the saved floats back bit-exactly.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "exec/executor.h"
+#include "fault/weight_fault.h"
+#include "repr/format.h"
+
+namespace cnnfi::fault {
+
+/// The weights faults may target by default: inputs 1 (weight) and 2 (bias) of Conv,
+/// ConvTranspose and Gemm, and input 1 of MatMul when it is a weight, in graph order.
+std::vector<std::string> injectable_params(const exec::Executor& exec);
+
+class WeightInjector {
+ public:
+  /// Stores `params` (all injectable ones when empty) of `exec` in `format`.
+  WeightInjector(exec::Executor& exec, const repr::Format& format, std::vector<std::string> params = {});
+
+  const repr::Format& format() const { return format_; }
+  const std::vector<std::string>& params() const { return params_; }
+  const repr::Params& params_of(const std::string& param) const;
+  int64_t numel(const std::string& param) const;
+  /// The stored word of one element (for masking checks and data-aware statistics).
+  uint32_t word(const std::string& param, int64_t flat_index) const;
+
+  /// Injects the faults of one trial; returns false (and changes nothing) when every fault is
+  /// provably masked. Errors name the fault (unknown param, index or bit out of range).
+  bool inject(const std::vector<WeightFault>& faults);
+  /// Restores every element changed since the last restore, bit-exactly.
+  void restore();
+  /// Index of the first node reading any of the faulty params (where a resumed run starts).
+  int first_reader(const std::vector<WeightFault>& faults) const;
+
+ private:
+  exec::Executor& exec_;
+  const repr::Format& format_;
+  std::vector<std::string> params_;
+  std::map<std::string, repr::Params> chosen_;
+  std::map<std::string, at::Tensor> live_;
+  std::map<std::string, int> first_reader_;
+  std::vector<std::tuple<float*, float>> saved_;
+};
+
+}  // namespace cnnfi::fault

@@ -1,0 +1,90 @@
+#include "fault/weight_fault.h"
+
+#include <fstream>
+#include <map>
+
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace cnnfi::fault {
+
+std::vector<std::vector<WeightFault>> group_faults(const std::vector<WeightFault>& faults) {
+  std::vector<std::vector<WeightFault>> out;
+  std::map<int64_t, size_t> where;
+  for (const auto& f : faults) {
+    if (f.group < 0) {
+      out.push_back({f});
+      continue;
+    }
+    const auto it = where.find(f.group);
+    if (it == where.end()) {
+      where[f.group] = out.size();
+      out.push_back({f});
+    } else {
+      out[it->second].push_back(f);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+int64_t parse_int(const std::string& s, const std::string& path, int line, const std::string& column) {
+  char* end = nullptr;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end) fail("{}:{}: column '{}': '{}' is not an integer", path, line, column, s);
+  return v;
+}
+
+}  // namespace
+
+std::vector<WeightFault> read_fault_csv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail("{}: cannot open", path);
+  std::string line;
+  if (!std::getline(in, line)) fail("{}: empty file, expected a header fault_id,param,flat_index,bit", path);
+  const auto header = split(trim(line), ',');
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < header.size(); ++i) col[trim(header[i])] = i;
+  for (const char* need : {"fault_id", "param", "flat_index", "bit"})
+    if (!col.count(need))
+      fail("{}: header lacks column '{}' (need fault_id,param,flat_index,bit[,model][,group])", path, need);
+  std::vector<WeightFault> out;
+  int n = 1;
+  while (std::getline(in, line)) {
+    ++n;
+    if (trim(line).empty()) continue;
+    const auto cells = split(trim(line), ',');
+    auto cell = [&](const std::string& name) -> std::string {
+      const auto it = col.find(name);
+      if (it == col.end() || it->second >= cells.size()) return "";
+      return trim(cells[it->second]);
+    };
+    WeightFault f;
+    f.id = parse_int(cell("fault_id"), path, n, "fault_id");
+    f.param = cell("param");
+    if (f.param.empty()) fail("{}:{}: empty param", path, n);
+    f.flat_index = parse_int(cell("flat_index"), path, n, "flat_index");
+    f.bit = static_cast<int>(parse_int(cell("bit"), path, n, "bit"));
+    try {
+      f.model = parse_fault_model(cell("model"), &f.burst);
+    } catch (const Error& e) {
+      fail("{}:{}: {}", path, n, e.what());
+    }
+    const std::string g = cell("group");
+    f.group = g.empty() ? -1 : parse_int(g, path, n, "group");
+    out.push_back(f);
+  }
+  return out;
+}
+
+void write_fault_csv(const std::string& path, const std::vector<WeightFault>& faults) {
+  std::ofstream out(path);
+  if (!out) fail("{}: cannot write", path);
+  out << "fault_id,param,flat_index,bit,model,group\n";
+  for (const auto& f : faults)
+    out << f.id << ',' << f.param << ',' << f.flat_index << ',' << f.bit << ',' << to_string(f.model, f.burst) << ','
+        << (f.group >= 0 ? std::to_string(f.group) : "") << '\n';
+}
+
+}  // namespace cnnfi::fault

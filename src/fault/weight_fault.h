@@ -1,0 +1,31 @@
+// Weight faults (persistent: injected once, active for a whole pass over the data) and their
+// CSV replay format, one row per fault:
+//   fault_id,param,flat_index,bit[,model][,group]
+// param = the ONNX initializer name, flat_index = row-major element index, bit 0 = LSB;
+// model = flip (default), burst8, sa0, sa1; rows sharing a group are injected together (a row
+// without group is its own group). Extra columns are ignored, so lists from other tools replay.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "fault/fault_model.h"
+
+namespace cnnfi::fault {
+
+struct WeightFault {
+  int64_t id = 0;
+  std::string param;
+  int64_t flat_index = 0;
+  int bit = 0;
+  FaultModel model = FaultModel::flip;
+  int burst = kDefaultBurst;
+  int64_t group = -1;  ///< -1: alone
+};
+
+/// Faults grouped for injection: each inner vector is injected together as one trial.
+std::vector<std::vector<WeightFault>> group_faults(const std::vector<WeightFault>& faults);
+
+std::vector<WeightFault> read_fault_csv(const std::string& path);
+void write_fault_csv(const std::string& path, const std::vector<WeightFault>& faults);
+
+}  // namespace cnnfi::fault
