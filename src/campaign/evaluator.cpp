@@ -16,7 +16,11 @@ const std::vector<uint8_t>& FaultEvaluator::golden_facts() {
     data::Batch b;
     while (loader.next(b)) {
       const at::Tensor logits = exec_.forward(b.images);
-      append_facts(logits, make_golden(logits, b.labels), golden_facts_);
+      const GoldenBatch g = make_golden(logits, b.labels);
+      append_facts(logits, g, golden_facts_);
+      const at::Tensor t1 = g.top1.contiguous(), lab = b.labels.contiguous();
+      golden_top1_.insert(golden_top1_.end(), t1.data_ptr<int64_t>(), t1.data_ptr<int64_t>() + t1.numel());
+      labels_.insert(labels_.end(), lab.data_ptr<int64_t>(), lab.data_ptr<int64_t>() + lab.numel());
     }
   }
   return golden_facts_;

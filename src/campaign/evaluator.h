@@ -35,6 +35,9 @@ class FaultEvaluator {
 
   /// Fault-free facts for every image (all "masked"); golden top-1 accuracy comes from these.
   const std::vector<uint8_t>& golden_facts();
+  /// Fault-free top-1 class and label of every image (after golden_facts()).
+  const std::vector<int64_t>& golden_top1() { golden_facts(); return golden_top1_; }
+  const std::vector<int64_t>& labels() { golden_facts(); return labels_; }
   /// Evaluates each trial over every image. `on_trial(index, result)` is called as trials finish
   /// (in order); the results are also returned.
   std::vector<TrialResult> run(const std::vector<std::vector<fault::WeightFault>>& trials,
@@ -48,6 +51,7 @@ class FaultEvaluator {
   data::Preprocess pre_;
   EvaluatorOptions opts_;
   std::vector<uint8_t> golden_facts_;
+  std::vector<int64_t> golden_top1_, labels_;
 };
 
 }  // namespace cnnfi::campaign

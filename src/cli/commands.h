@@ -1,6 +1,8 @@
 // One file per subcommand: cli/<name>.cpp defines setup_<name>, which adds the subcommand and
 // its options to the app and sets its callback.
 #pragma once
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace cnnfi::cli {
@@ -11,5 +13,11 @@ void setup_demo(CLI::App& app);
 void setup_info(CLI::App& app);
 void setup_faults(CLI::App& app);
 void setup_inject(CLI::App& app);
+void setup_run(CLI::App& app);
+void setup_export(CLI::App& app);
+
+/// Runs one campaign file (used by run and demo); returns the number of trials.
+int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume);
+void print_summary(const std::string& db);
 
 }  // namespace cnnfi::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   cnnfi::cli::setup_info(app);
   cnnfi::cli::setup_faults(app);
   cnnfi::cli::setup_inject(app);
+  cnnfi::cli::setup_run(app);
+  cnnfi::cli::setup_export(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

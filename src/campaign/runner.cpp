@@ -1,0 +1,156 @@
+#include "campaign/runner.h"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include "campaign/evaluator.h"
+#include "campaign/kind.h"
+#include "data/card.h"
+#include "data/spec.h"
+#include "onnx/import.h"
+#include "repr/format.h"
+#include "store/store.h"
+#include "util/error.h"
+#include "util/sha256.h"
+
+namespace cnnfi::campaign {
+
+namespace {
+
+/// SHA-256 of the images and labels the campaign evaluates (after selection, before
+/// preprocessing: raw [0,1] floats), streamed in chunks.
+std::string data_sha256(data::Source& src) {
+  Sha256 h;
+  const auto s = src.shape();
+  const int64_t chunk = 512;
+  std::vector<float> px;
+  std::vector<int64_t> lab;
+  for (int64_t i = 0; i < src.size(); i += chunk) {
+    const int64_t n = std::min(chunk, src.size() - i);
+    px.resize(static_cast<size_t>(n * s.pixels()));
+    lab.resize(static_cast<size_t>(n));
+    src.read(i, n, px.data(), lab.data());
+    h.update(px.data(), px.size() * sizeof(float));
+    h.update(lab.data(), lab.size() * sizeof(int64_t));
+  }
+  return h.hex();
+}
+
+std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto& kind = find_kind(c.kind);
+  exec::Executor exec(onnx_io::load_model(c.model));
+  const auto& format = repr::find_format(c.format);
+  fault::WeightInjector injector(exec, format);
+  data::PreprocessFlags none;
+  const data::Preprocess pre = c.preprocessing ? *c.preprocessing : none.resolve(data::card_preprocess(c.model));
+  data::DataSelection sel;
+  sel.limit = c.limit;
+  sel.per_class = c.per_class;
+  auto source = data::open_spec(c.data, sel, pre.resize_h, pre.resize_w);
+
+  std::map<std::string, std::string> meta = {
+      {"kind", c.kind},
+      {"config_yaml", c.yaml},
+      {"config_file", c.file},
+      {"seed", std::to_string(c.seed)},
+      {"cnnfi_version", CNNFI_VERSION},
+      {"model", c.model},
+      {"model_sha256", sha256_file(c.model)},
+      {"data", source->describe()},
+      {"data_sha256", data_sha256(*source)},
+      {"images", std::to_string(source->size())},
+      {"format", c.format},
+      {"nonfinite", c.nonfinite == NonFinitePolicy::due ? "due" : "top1"},
+      {"preprocessing", pre.to_json().dump()},
+  };
+
+  const bool existed = std::filesystem::exists(opts.output);
+  store::Store st(opts.output);
+  campaign::EvaluatorOptions eo;
+  eo.batch = c.batch;
+  FaultEvaluator ev(exec, injector, *source, pre, eo);
+  if (st.planned()) {
+    if (!opts.resume)
+      fail("{}: already holds a campaign; pass --resume to continue it, or choose another -o", opts.output);
+    const auto old = st.meta();
+    for (const char* key : {"model_sha256", "data_sha256", "config_yaml", "format"}) {
+      const auto it = old.find(key);
+      if (it == old.end() || it->second != meta[key]) {
+        const std::string what = std::string(key) == "model_sha256" ? "the model changed (SHA-256 differs)"
+                                 : std::string(key) == "data_sha256" ? "the data changed (SHA-256 differs)"
+                                 : std::string(key) == "config_yaml" ? "the campaign config changed"
+                                                                     : "the number format changed";
+        fail("{}: refusing to resume: {} since the store was written", opts.output, what);
+      }
+    }
+  } else {
+    if (existed && opts.resume) std::fprintf(stderr, "%s: no finished plan in the store; starting afresh\n", opts.output.c_str());
+    auto trials = kind.plan(PlanInput{c, injector});
+    for (size_t i = 0; i < trials.size(); ++i) trials[i].trial = static_cast<int64_t>(i);
+    const auto& gf = ev.golden_facts();
+    std::vector<store::GoldenRow> golden;
+    for (size_t i = 0; i < gf.size(); ++i)
+      golden.push_back({static_cast<int64_t>(i), ev.labels()[i], ev.golden_top1()[i], gf[i]});
+    meta["started"] = now_utc();
+    meta["status"] = "running";
+    st.write_plan(meta, golden, trials);
+  }
+
+  const auto plan = st.plan();
+  const auto done = st.finished_trials();
+  RunInfo info;
+  info.trials = static_cast<int64_t>(plan.size());
+  info.already_done = static_cast<int64_t>(done.size());
+  std::vector<const store::TrialPlan*> todo;
+  for (const auto& p : plan)
+    if (!done.count(p.trial)) todo.push_back(&p);
+  int64_t finished = info.already_done;
+  if (opts.progress) opts.progress(finished, info.trials);
+  for (size_t s = 0; s < todo.size(); s += opts.chunk) {
+    const size_t e = std::min(todo.size(), s + opts.chunk);
+    std::vector<std::vector<fault::WeightFault>> chunk;
+    for (size_t i = s; i < e; ++i) chunk.push_back(todo[i]->faults);
+    const auto results = ev.run(chunk);
+    for (size_t i = s; i < e; ++i) {
+      const auto& r = results[i - s];
+      const auto cnt = count(r.facts, c.nonfinite);
+      store::TrialRow row;
+      row.trial = todo[i]->trial;
+      row.skipped = r.skipped;
+      row.images = cnt.images;
+      row.masked = cnt.masked;
+      row.tolerable = cnt.tolerable;
+      row.critical = cnt.critical;
+      row.due = cnt.due;
+      row.misclassified = cnt.misclassified;
+      row.top5_miss = cnt.top5_miss;
+      row.facts = r.facts;
+      st.write_result(row);
+      ++info.evaluated;
+      if (opts.progress) opts.progress(++finished, info.trials);
+    }
+  }
+  info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  st.set_meta("status", "complete");
+  st.set_meta("finished", now_utc());
+  const auto m = st.meta();
+  const double before = m.count("run_seconds") ? std::stod(m.at("run_seconds")) : 0.0;
+  st.set_meta("run_seconds", std::to_string(before + info.seconds));
+  return info;
+}
+
+}  // namespace cnnfi::campaign

@@ -1,0 +1,37 @@
+// single: each fault (or group of a list) alone over the image set. The list comes from a CSV
+// (replayed unchanged) or is generated: `count` faults uniform over the selected memory.
+// This is what replay, exhaustive and statistical campaigns build on.
+#include <fmt/format.h>
+
+#include "campaign/kind.h"
+#include "fault/generate.h"
+
+namespace cnnfi::campaign {
+
+std::vector<store::TrialPlan> plan_single(const PlanInput& in) {
+  const auto& c = in.config;
+  std::vector<fault::WeightFault> faults;
+  if (!c.faults_csv.empty()) {
+    faults = fault::read_fault_csv(c.faults_csv);
+  } else {
+    fault::Rng rng(trial_seed(c.seed, 0, 0));
+    fault::GenerateSpec spec;
+    spec.layers = c.layers;
+    spec.bits = c.bits;
+    spec.total = c.count;
+    spec.model = c.fault_model;
+    spec.burst = c.burst;
+    faults = fault::generate(in.injector, spec, rng);
+  }
+  std::vector<store::TrialPlan> out;
+  for (auto& group : fault::group_faults(faults)) {
+    store::TrialPlan t;
+    t.point = group[0].group >= 0 ? fmt::format("group={}", group[0].group) : fmt::format("fault={}", group[0].id);
+    t.x = static_cast<double>(group[0].group >= 0 ? group[0].group : group[0].id);
+    t.faults = std::move(group);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace cnnfi::campaign

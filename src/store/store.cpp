@@ -1,0 +1,226 @@
+#include "store/store.h"
+
+#include <sqlite3.h>
+
+#include "util/error.h"
+
+namespace cnnfi::store {
+
+namespace {
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const std::string& sql, const std::string& path) : path_(path) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s_, nullptr) != SQLITE_OK)
+      fail("{}: result store error: {} (in '{}')", path, sqlite3_errmsg(db), sql.substr(0, 60));
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt& bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); return *this; }
+  Stmt& bind(int i, double v) { sqlite3_bind_double(s_, i, v); return *this; }
+  Stmt& bind(int i, const std::string& v) { sqlite3_bind_text(s_, i, v.c_str(), -1, SQLITE_TRANSIENT); return *this; }
+  Stmt& bind_blob(int i, const std::vector<uint8_t>& v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  bool step() {
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) fail("{}: result store error: {}", path_, sqlite3_errmsg(sqlite3_db_handle(s_)));
+    return false;
+  }
+  void run() {
+    step();
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  int64_t i64(int c) { return sqlite3_column_int64(s_, c); }
+  double dbl(int c) { return sqlite3_column_double(s_, c); }
+  std::string text(int c) {
+    const auto* p = sqlite3_column_text(s_, c);
+    return p ? reinterpret_cast<const char*>(p) : "";
+  }
+  bool is_null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
+  std::vector<uint8_t> blob(int c) {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(s_, c));
+    return p ? std::vector<uint8_t>(p, p + sqlite3_column_bytes(s_, c)) : std::vector<uint8_t>{};
+  }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  std::string path_;
+};
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS golden(image INTEGER PRIMARY KEY, label INTEGER NOT NULL, top1 INTEGER NOT NULL,
+                                  facts INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS trials(trial INTEGER PRIMARY KEY, point TEXT NOT NULL, x REAL NOT NULL,
+                                  rep INTEGER NOT NULL, n_faults INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS faults(trial INTEGER NOT NULL, fault_id INTEGER NOT NULL, param TEXT NOT NULL,
+                                  flat_index INTEGER NOT NULL, bit INTEGER NOT NULL, model TEXT NOT NULL,
+                                  grp INTEGER);
+CREATE INDEX IF NOT EXISTS faults_by_trial ON faults(trial);
+CREATE TABLE IF NOT EXISTS results(trial INTEGER PRIMARY KEY, skipped INTEGER NOT NULL, images INTEGER NOT NULL,
+                                   masked INTEGER NOT NULL, tolerable INTEGER NOT NULL, critical INTEGER NOT NULL,
+                                   due INTEGER NOT NULL, misclassified INTEGER NOT NULL, top5_miss INTEGER NOT NULL,
+                                   facts BLOB NOT NULL);
+)sql";
+
+}  // namespace
+
+Store::Store(const std::string& path) : path_(path) {
+  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+    const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    fail("{}: cannot open the result store: {}", path, msg);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  try {
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+    exec(kSchema);
+  } catch (const Error& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    fail("{}: not a cnnfi result store, or damaged: {}", path, e.what());
+  }
+}
+
+Store::~Store() {
+  if (db_) sqlite3_close(db_);
+}
+
+void Store::exec(const std::string& sql) const {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    const std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    fail("{}: result store error: {}", path_, msg);
+  }
+}
+
+bool Store::planned() const {
+  Stmt s(db_, "SELECT COUNT(*) FROM meta WHERE key = 'planned'", path_);
+  return s.step() && s.i64(0) > 0;
+}
+
+std::map<std::string, std::string> Store::meta() const {
+  std::map<std::string, std::string> m;
+  Stmt s(db_, "SELECT key, value FROM meta", path_);
+  while (s.step()) m[s.text(0)] = s.text(1);
+  return m;
+}
+
+void Store::set_meta(const std::string& key, const std::string& value) {
+  Stmt(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", path_).bind(1, key).bind(2, value).run();
+}
+
+void Store::write_plan(const std::map<std::string, std::string>& meta, const std::vector<GoldenRow>& golden,
+                       const std::vector<TrialPlan>& trials) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Stmt m(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", path_);
+    for (const auto& [k, v] : meta) m.bind(1, k).bind(2, v).run();
+    Stmt g(db_, "INSERT INTO golden(image, label, top1, facts) VALUES(?, ?, ?, ?)", path_);
+    for (const auto& r : golden) g.bind(1, r.image).bind(2, r.label).bind(3, r.top1).bind(4, int64_t{r.facts}).run();
+    Stmt t(db_, "INSERT INTO trials(trial, point, x, rep, n_faults) VALUES(?, ?, ?, ?, ?)", path_);
+    Stmt f(db_, "INSERT INTO faults(trial, fault_id, param, flat_index, bit, model, grp) VALUES(?, ?, ?, ?, ?, ?, ?)",
+           path_);
+    for (const auto& tp : trials) {
+      t.bind(1, tp.trial).bind(2, tp.point).bind(3, tp.x).bind(4, int64_t{tp.rep})
+          .bind(5, static_cast<int64_t>(tp.faults.size())).run();
+      for (const auto& fa : tp.faults)
+        f.bind(1, tp.trial).bind(2, fa.id).bind(3, fa.param).bind(4, fa.flat_index).bind(5, int64_t{fa.bit})
+            .bind(6, fault::to_string(fa.model, fa.burst)).bind(7, fa.group).run();
+    }
+    m.bind(1, std::string("planned")).bind(2, std::string("1")).run();
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::set<int64_t> Store::finished_trials() const {
+  std::set<int64_t> out;
+  Stmt s(db_, "SELECT trial FROM results", path_);
+  while (s.step()) out.insert(s.i64(0));
+  return out;
+}
+
+void Store::write_result(const TrialRow& r) {
+  Stmt(db_,
+       "INSERT OR REPLACE INTO results(trial, skipped, images, masked, tolerable, critical, due, misclassified, "
+       "top5_miss, facts) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+       path_)
+      .bind(1, r.trial).bind(2, int64_t{r.skipped}).bind(3, r.images).bind(4, r.masked).bind(5, r.tolerable)
+      .bind(6, r.critical).bind(7, r.due).bind(8, r.misclassified).bind(9, r.top5_miss).bind_blob(10, r.facts)
+      .run();
+}
+
+std::vector<TrialPlan> Store::plan() const {
+  std::vector<TrialPlan> out;
+  std::map<int64_t, size_t> where;
+  Stmt t(db_, "SELECT trial, point, x, rep FROM trials ORDER BY trial", path_);
+  while (t.step()) {
+    TrialPlan p;
+    p.trial = t.i64(0);
+    p.point = t.text(1);
+    p.x = t.dbl(2);
+    p.rep = static_cast<int>(t.i64(3));
+    where[p.trial] = out.size();
+    out.push_back(std::move(p));
+  }
+  Stmt f(db_, "SELECT trial, fault_id, param, flat_index, bit, model, grp FROM faults ORDER BY rowid", path_);
+  while (f.step()) {
+    fault::WeightFault w;
+    w.id = f.i64(1);
+    w.param = f.text(2);
+    w.flat_index = f.i64(3);
+    w.bit = static_cast<int>(f.i64(4));
+    w.model = fault::parse_fault_model(f.text(5), &w.burst);
+    w.group = f.is_null(6) ? -1 : f.i64(6);
+    out[where.at(f.i64(0))].faults.push_back(w);
+  }
+  return out;
+}
+
+std::vector<TrialRow> Store::trials() const {
+  std::vector<TrialRow> out;
+  Stmt s(db_,
+         "SELECT t.trial, t.point, t.x, t.rep, t.n_faults, r.trial IS NOT NULL, r.skipped, r.images, r.masked, "
+         "r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss, r.facts FROM trials t LEFT JOIN results r "
+         "ON r.trial = t.trial ORDER BY t.trial",
+         path_);
+  while (s.step()) {
+    TrialRow r;
+    r.trial = s.i64(0);
+    r.point = s.text(1);
+    r.x = s.dbl(2);
+    r.rep = static_cast<int>(s.i64(3));
+    r.n_faults = s.i64(4);
+    r.done = s.i64(5) != 0;
+    if (r.done) {
+      r.skipped = s.i64(6) != 0;
+      r.images = s.i64(7);
+      r.masked = s.i64(8);
+      r.tolerable = s.i64(9);
+      r.critical = s.i64(10);
+      r.due = s.i64(11);
+      r.misclassified = s.i64(12);
+      r.top5_miss = s.i64(13);
+      r.facts = s.blob(14);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<GoldenRow> Store::golden() const {
+  std::vector<GoldenRow> out;
+  Stmt s(db_, "SELECT image, label, top1, facts FROM golden ORDER BY image", path_);
+  while (s.step()) out.push_back({s.i64(0), s.i64(1), s.i64(2), static_cast<uint8_t>(s.i64(3))});
+  return out;
+}
+
+}  // namespace cnnfi::store
