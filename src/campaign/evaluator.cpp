@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 
+#include "fault/activation.h"
+
 namespace cnnfi::campaign {
 
 FaultEvaluator::FaultEvaluator(exec::Executor& exec, fault::WeightInjector& injector, data::Source& source,
@@ -31,8 +33,14 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
   std::vector<TrialResult> results(trials.size());
   std::vector<int> start(trials.size());
   std::set<int> resume_nodes;
+  // Weight faults (persistent) go through the injector, activation faults (transient) through
+  // the hook; a trial resumes from the first node either touches.
+  fault::ActivationHook hook(exec_.graph(), injector_.format());
+  std::vector<std::vector<fault::WeightFault>> weights(trials.size()), acts(trials.size());
   for (size_t t = 0; t < trials.size(); ++t) {
-    start[t] = injector_.first_reader(trials[t]);
+    for (const auto& f : trials[t]) (injector_.has(f.param) ? weights[t] : acts[t]).push_back(f);
+    start[t] = injector_.first_reader(weights[t]);
+    for (const auto& f : acts[t]) start[t] = std::min(start[t], hook.producer(f.param));
     if (opts_.resume && start[t] < static_cast<int>(exec_.graph().nodes.size())) resume_nodes.insert(start[t]);
   }
   data::Loader loader(source_, pre_, opts_.batch);
@@ -42,16 +50,18 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
     const GoldenBatch golden = make_golden(cache.outputs.at(0), b.labels);
     for (size_t t = 0; t < trials.size(); ++t) {
       TrialResult& r = results[t];
-      if (!injector_.inject(trials[t])) {
+      const bool armed = hook.arm(acts[t], b.start, b.labels.size(0));
+      if (!injector_.inject(weights[t]) && !armed) {
         r.skipped = true;
         append_facts(golden.logits, golden, r.facts);
         continue;
       }
       try {
         const bool unread = start[t] >= static_cast<int>(exec_.graph().nodes.size());  // no node reads it
+        exec::NodeHook* h = armed ? &hook : nullptr;
         const at::Tensor logits = unread ? golden.logits
-                                  : opts_.resume ? exec_.resume(cache, start[t]).at(0)
-                                                 : exec_.forward(b.images);
+                                  : opts_.resume ? exec_.resume(cache, start[t], h).at(0)
+                                                 : exec_.forward(b.images, h);
         append_facts(logits, golden, r.facts);
       } catch (...) {
         injector_.restore();

@@ -24,6 +24,7 @@ class WeightInjector {
 
   const repr::Format& format() const { return format_; }
   const std::vector<std::string>& params() const { return params_; }
+  bool has(const std::string& param) const { return chosen_.count(param) > 0; }
   const repr::Params& params_of(const std::string& param) const;
   int64_t numel(const std::string& param) const;
   /// The stored word of one element (for masking checks and data-aware statistics).

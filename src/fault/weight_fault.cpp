@@ -73,6 +73,8 @@ std::vector<WeightFault> read_fault_csv(const std::string& path) {
     }
     const std::string g = cell("group");
     f.group = g.empty() ? -1 : parse_int(g, path, n, "group");
+    const std::string img = cell("image");
+    f.image = img.empty() || img == "all" ? -1 : parse_int(img, path, n, "image");
     out.push_back(f);
   }
   return out;
@@ -81,10 +83,15 @@ std::vector<WeightFault> read_fault_csv(const std::string& path) {
 void write_fault_csv(const std::string& path, const std::vector<WeightFault>& faults) {
   std::ofstream out(path);
   if (!out) fail("{}: cannot write", path);
-  out << "fault_id,param,flat_index,bit,model,group\n";
-  for (const auto& f : faults)
+  bool images = false;
+  for (const auto& f : faults) images = images || f.image >= 0;
+  out << "fault_id,param,flat_index,bit,model,group" << (images ? ",image" : "") << "\n";
+  for (const auto& f : faults) {
     out << f.id << ',' << f.param << ',' << f.flat_index << ',' << f.bit << ',' << to_string(f.model, f.burst) << ','
-        << (f.group >= 0 ? std::to_string(f.group) : "") << '\n';
+        << (f.group >= 0 ? std::to_string(f.group) : "");
+    if (images) out << ',' << (f.image >= 0 ? std::to_string(f.image) : "all");
+    out << '\n';
+  }
 }
 
 }  // namespace cnnfi::fault

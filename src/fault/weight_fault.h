@@ -1,9 +1,14 @@
-// Weight faults (persistent: injected once, active for a whole pass over the data) and their
-// CSV replay format, one row per fault:
-//   fault_id,param,flat_index,bit[,model][,group]
-// param = the ONNX initializer name, flat_index = row-major element index, bit 0 = LSB;
+// Faults and their CSV replay format, one row per fault:
+//   fault_id,param,flat_index,bit[,model][,group][,image]
+// param = an ONNX initializer name: a weight fault (persistent: injected once, active for the
+//         whole pass over the data); or the name of a node output: an activation fault
+//         (transient: one inference), flat_index then indexes one image's slice of that output;
+// flat_index = row-major element index, bit 0 = LSB;
 // model = flip (default), burst8, sa0, sa1; rows sharing a group are injected together (a row
-// without group is its own group). Extra columns are ignored, so lists from other tools replay.
+// without group is its own group);
+// image = for activation faults, the index of the image (in the evaluated set) whose inference
+// is hit; empty or "all" = every inference. Extra columns are ignored, so lists from other
+// tools replay unchanged.
 #pragma once
 #include <string>
 #include <vector>
@@ -20,6 +25,7 @@ struct WeightFault {
   FaultModel model = FaultModel::flip;
   int burst = kDefaultBurst;
   int64_t group = -1;  ///< -1: alone
+  int64_t image = -1;  ///< activation faults: the image hit; -1 = every inference
 };
 
 /// Faults grouped for injection: each inner vector is injected together as one trial.

@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS trials(trial INTEGER PRIMARY KEY, point TEXT NOT NULL
                                   rep INTEGER NOT NULL, n_faults INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS faults(trial INTEGER NOT NULL, fault_id INTEGER NOT NULL, param TEXT NOT NULL,
                                   flat_index INTEGER NOT NULL, bit INTEGER NOT NULL, model TEXT NOT NULL,
-                                  grp INTEGER);
+                                  grp INTEGER, image INTEGER);
 CREATE INDEX IF NOT EXISTS faults_by_trial ON faults(trial);
 CREATE TABLE IF NOT EXISTS results(trial INTEGER PRIMARY KEY, skipped INTEGER NOT NULL, images INTEGER NOT NULL,
                                    masked INTEGER NOT NULL, tolerable INTEGER NOT NULL, critical INTEGER NOT NULL,
@@ -124,14 +124,14 @@ void Store::write_plan(const std::map<std::string, std::string>& meta, const std
     Stmt g(db_, "INSERT INTO golden(image, label, top1, facts) VALUES(?, ?, ?, ?)", path_);
     for (const auto& r : golden) g.bind(1, r.image).bind(2, r.label).bind(3, r.top1).bind(4, int64_t{r.facts}).run();
     Stmt t(db_, "INSERT INTO trials(trial, point, x, rep, n_faults) VALUES(?, ?, ?, ?, ?)", path_);
-    Stmt f(db_, "INSERT INTO faults(trial, fault_id, param, flat_index, bit, model, grp) VALUES(?, ?, ?, ?, ?, ?, ?)",
+    Stmt f(db_, "INSERT INTO faults(trial, fault_id, param, flat_index, bit, model, grp, image) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
            path_);
     for (const auto& tp : trials) {
       t.bind(1, tp.trial).bind(2, tp.point).bind(3, tp.x).bind(4, int64_t{tp.rep})
           .bind(5, static_cast<int64_t>(tp.faults.size())).run();
       for (const auto& fa : tp.faults)
         f.bind(1, tp.trial).bind(2, fa.id).bind(3, fa.param).bind(4, fa.flat_index).bind(5, int64_t{fa.bit})
-            .bind(6, fault::to_string(fa.model, fa.burst)).bind(7, fa.group).run();
+            .bind(6, fault::to_string(fa.model, fa.burst)).bind(7, fa.group).bind(8, fa.image).run();
     }
     m.bind(1, std::string("planned")).bind(2, std::string("1")).run();
     exec("COMMIT");
@@ -171,7 +171,7 @@ std::vector<TrialPlan> Store::plan() const {
     where[p.trial] = out.size();
     out.push_back(std::move(p));
   }
-  Stmt f(db_, "SELECT trial, fault_id, param, flat_index, bit, model, grp FROM faults ORDER BY rowid", path_);
+  Stmt f(db_, "SELECT trial, fault_id, param, flat_index, bit, model, grp, image FROM faults ORDER BY rowid", path_);
   while (f.step()) {
     fault::WeightFault w;
     w.id = f.i64(1);
@@ -180,6 +180,7 @@ std::vector<TrialPlan> Store::plan() const {
     w.bit = static_cast<int>(f.i64(4));
     w.model = fault::parse_fault_model(f.text(5), &w.burst);
     w.group = f.is_null(6) ? -1 : f.i64(6);
+    w.image = f.is_null(7) ? -1 : f.i64(7);
     out[where.at(f.i64(0))].faults.push_back(w);
   }
   return out;

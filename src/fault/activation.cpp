@@ -1,0 +1,65 @@
+#include "fault/activation.h"
+
+#include <ATen/ATen.h>
+
+#include "util/error.h"
+
+namespace cnnfi::fault {
+
+ActivationHook::ActivationHook(const graph::Graph& graph, const repr::Format& format) : graph_(graph), format_(format) {}
+
+bool ActivationHook::is_activation(const std::string& name) const {
+  return graph_.has_value(name) && graph_.values[graph_.value(name)].producer >= 0;
+}
+
+int ActivationHook::producer(const std::string& name) const {
+  if (!is_activation(name))
+    fail("{}: '{}' is neither an injectable weight nor a node output of the model", graph_.file, name);
+  return graph_.values[graph_.value(name)].producer;
+}
+
+bool ActivationHook::arm(const std::vector<WeightFault>& faults, int64_t start, int64_t count) {
+  armed_.clear();
+  for (const auto& f : faults) {
+    if (f.image >= 0 && (f.image < start || f.image >= start + count)) continue;
+    const int node = producer(f.param);
+    const auto& outs = graph_.nodes[node].outputs;
+    const int v = graph_.value(f.param);
+    Armed a;
+    a.slot = static_cast<int>(std::find(outs.begin(), outs.end(), v) - outs.begin());
+    a.row = f.image >= 0 ? f.image - start : -1;
+    a.fault = f;
+    if (format_.name() != "fp32" && format_.name() != "fp16" && format_.name() != "bf16")
+      fail("fault {}: activation faults need a format without calibration (fp32, fp16, bf16), not {}", f.id,
+           format_.name());
+    armed_[node].push_back(a);
+  }
+  return !armed_.empty();
+}
+
+void ActivationHook::on_output(int node, std::vector<at::Tensor>& outputs) {
+  const repr::Params none;
+  for (const auto& a : armed_.at(node)) {
+    // Kernels may return views of their inputs (Reshape, Identity): fault a private copy.
+    at::Tensor& out = outputs.at(static_cast<size_t>(a.slot));
+    out = out.contiguous().clone();
+    if (out.scalar_type() != at::kFloat)
+      fail("fault {}: '{}' is {}, activation faults need float32 outputs", a.fault.id, a.fault.param,
+           c10::toString(out.scalar_type()));
+    const int64_t per_image = out.numel() / out.size(0);
+    if (a.fault.flat_index < 0 || a.fault.flat_index >= per_image)
+      fail("fault {}: flat_index {} is out of range for '{}' ({} elements per image)", a.fault.id, a.fault.flat_index,
+           a.fault.param, per_image);
+    if (a.fault.bit < 0 || a.fault.bit >= format_.width())
+      fail("fault {}: bit {} is out of range for {}", a.fault.id, a.fault.bit, format_.name());
+    float* p = out.data_ptr<float>();
+    const int64_t first = a.row >= 0 ? a.row : 0, last = a.row >= 0 ? a.row + 1 : out.size(0);
+    for (int64_t r = first; r < last; ++r) {
+      float& x = p[r * per_image + a.fault.flat_index];
+      const uint32_t w = format_.encode(x, none, 0);
+      x = format_.decode(apply(w, a.fault.model, a.fault.bit, format_.width(), a.fault.burst), none, 0);
+    }
+  }
+}
+
+}  // namespace cnnfi::fault
