@@ -14,6 +14,7 @@
 #include "util/error.h"
 
 using namespace cnnfi;
+using test::error_of;
 
 namespace {
 
@@ -42,14 +43,6 @@ void write_idx(const std::string& img, const std::string& lab, int n, int h, int
   }
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

@@ -10,17 +10,10 @@
 #include "util/error.h"
 
 using namespace cnnfi;
+using test::error_of;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 onnx::ModelProto small_model() {
   train::ArchSpec spec;

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "util/error.h"
+
 namespace cnnfi::test {
 
 TempDir::TempDir() {
@@ -45,6 +47,15 @@ std::string shared_data_dir() {
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace cnnfi::test

@@ -1,5 +1,6 @@
 // Test helpers: RAII temporary directories, running the cnnfi binary, locating shared data.
 #pragma once
+#include <functional>
 #include <string>
 
 namespace cnnfi::test {
@@ -30,5 +31,8 @@ std::string shared_data_dir();
 std::string source_dir();
 
 void write_bytes(const std::string& path, const std::string& bytes);
+
+/// The message of the cnnfi::Error `f` throws, or "" if it throws none.
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace cnnfi::test
