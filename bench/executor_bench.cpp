@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "cli/common.h"
+#include "util/allocator.h"
 #include "exec/executor.h"
 #include "onnx/import.h"
 #include "train/arch/arch.h"
@@ -110,6 +111,7 @@ double images_per_s(F&& f, int64_t batch, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tune_allocator();
   const int threads = argc > 1 ? std::atoi(argv[1]) : 0;
   const int64_t batch = argc > 2 ? std::atoll(argv[2]) : 128;
   const double seconds = argc > 3 ? std::atof(argv[3]) : 3.0;

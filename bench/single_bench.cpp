@@ -1,9 +1,10 @@
 // The `single` campaign kind's speed: fault-image evaluations per second for random FP32 bit
 // flips on the shipped ResNet-20, by brute force (a full forward per fault) and by the
 // optimised path (golden cache, resume from the faulty layer, masked faults skipped), and the
-// ratio. Brute force is linear in the fault count, so it is timed on the first `brute` faults;
+// ratio. The optimised path: golden cache, resume from the faulty layer, one-channel recompute
+// of a faulty Conv (when exact), masked stuck-ats skipped. Brute force is linear in the fault count, so it is timed on the first `brute` faults;
 // both paths must give identical per-image facts on those.
-// Usage: bench_single [faults=1000] [images=1000] [brute=100] [threads=0] [model]
+// Usage: bench_single [faults=1000] [images=1000] [brute=100] [threads=0] [model] [batch=500]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 
 #include "campaign/evaluator.h"
 #include "cli/common.h"
+#include "util/allocator.h"
 #include "data/card.h"
 #include "data/spec.h"
 #include "fault/generate.h"
@@ -21,11 +23,14 @@
 using namespace cnnfi;
 
 int main(int argc, char** argv) {
+  tune_allocator();
   const int64_t n_faults = argc > 1 ? std::atoll(argv[1]) : 1000;
   const int64_t n_images = argc > 2 ? std::atoll(argv[2]) : 1000;
   const int64_t n_brute = argc > 3 ? std::atoll(argv[3]) : 100;
   const int threads = argc > 4 ? std::atoi(argv[4]) : 0;
-  const std::string model = argc > 5 ? argv[5] : std::string(CNNFI_SOURCE_DIR) + "/models/resnet20-fmnist.onnx";
+  const std::string model = argc > 5 && std::string(argv[5]) != "-" ? argv[5]
+                                                                    : std::string(CNNFI_SOURCE_DIR) + "/models/resnet20-fmnist.onnx";
+  const int64_t batch = argc > 6 ? std::atoll(argv[6]) : 500;
   cli::set_threads(threads);
   exec::Executor ex(onnx_io::load_model(model));
   fault::WeightInjector inj(ex, repr::find_format("fp32"));
@@ -41,6 +46,7 @@ int main(int argc, char** argv) {
                   std::vector<campaign::TrialResult>* out) {
     campaign::EvaluatorOptions eo;
     eo.resume = resume;
+    eo.batch = batch;
     campaign::FaultEvaluator ev(ex, inj, *src, pre, eo);
     const auto t0 = std::chrono::steady_clock::now();
     *out = ev.run(t);
@@ -58,11 +64,12 @@ int main(int argc, char** argv) {
   const double t_fast = time(true, trials, &fast);
   const double brute_rate = subset.size() * static_cast<double>(src->size()) / t_brute;
   const double fast_rate = trials.size() * static_cast<double>(src->size()) / t_fast;
-  std::printf("single campaign, %s, %zu random FP32 bit flips x %lld images, %d threads\n", model.c_str(),
-              trials.size(), static_cast<long long>(src->size()), at::get_num_threads());
+  std::printf("single campaign, %s, %zu random FP32 bit flips x %lld images, %d threads, batch %lld\n",
+              model.c_str(), trials.size(), static_cast<long long>(src->size()), at::get_num_threads(),
+              static_cast<long long>(batch));
   std::printf("  brute force (full forward per fault, timed on %zu faults): %10.0f fault-image evaluations/s\n",
               subset.size(), brute_rate);
-  std::printf("  optimised (golden cache + resume + masked skip):           %10.0f fault-image evaluations/s (%.1fs)\n",
+  std::printf("  optimised (golden cache, resume, Conv channel splice):      %10.0f fault-image evaluations/s (%.1fs)\n",
               fast_rate, t_fast);
   std::printf("  speed-up: %.2fx (identical facts on the %zu faults timed both ways)\n", fast_rate / brute_rate,
               subset.size());

@@ -1,7 +1,7 @@
 // A campaign file (YAML). Keys, with defaults:
 //   kind: incremental | bit-sweep | layer-wise | single       (required)
 //   model: path.onnx (required; relative paths are relative to the campaign file)
-//   data: SPEC (default fashion-mnist:test); limit: N; per_class: K; batch: 250
+//   data: SPEC (default fashion-mnist:test); limit: N; per_class: K; batch: 500
 //   preprocessing: {mean: [..], std: [..], pad: P, channels: C, resize: HxW} (default: model card)
 //   format: fp32 | fp16 | bf16 | q8 | q16 | int8 | int8-channel     (default fp32)
 //   seed: 1; repetitions: 60 (seed 000); fault_model: flip | burstK | sa0 | sa1
@@ -28,7 +28,7 @@ struct CampaignConfig {
   std::string kind;
   std::string model;
   std::string data = "fashion-mnist:test";
-  int64_t limit = 0, per_class = 0, batch = 250;
+  int64_t limit = 0, per_class = 0, batch = 500;
   std::optional<data::Preprocess> preprocessing;
   std::string format = "fp32";
   uint64_t seed = 1;

@@ -1,12 +1,25 @@
 #include "campaign/evaluator.h"
 
+#include <map>
 #include <set>
+
+#include <onnx/onnx_pb.h>
 
 #include <ATen/ATen.h>
 
 #include "fault/activation.h"
 
 namespace cnnfi::campaign {
+
+namespace {
+
+int64_t conv_groups(const graph::Node& n) {
+  for (const auto& a : n.proto->attribute())
+    if (a.name() == "group") return a.i();
+  return 1;
+}
+
+}  // namespace
 
 FaultEvaluator::FaultEvaluator(exec::Executor& exec, fault::WeightInjector& injector, data::Source& source,
                                const data::Preprocess& pre, EvaluatorOptions opts)
@@ -37,17 +50,42 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
   // the hook; a trial resumes from the first node either touches.
   fault::ActivationHook hook(exec_.graph(), injector_.format());
   std::vector<std::vector<fault::WeightFault>> weights(trials.size()), acts(trials.size());
+  std::vector<int64_t> channel(trials.size(), -1);  // splice: the faulty output channel, or -1
+  const auto& g = exec_.graph();
+  const int n_nodes = static_cast<int>(g.nodes.size());
   for (size_t t = 0; t < trials.size(); ++t) {
     for (const auto& f : trials[t]) (injector_.has(f.param) ? weights[t] : acts[t]).push_back(f);
     start[t] = injector_.first_reader(weights[t]);
     for (const auto& f : acts[t]) start[t] = std::min(start[t], hook.producer(f.param));
-    if (opts_.resume && start[t] < static_cast<int>(exec_.graph().nodes.size())) resume_nodes.insert(start[t]);
+    if (!opts_.resume || start[t] >= n_nodes) continue;
+    resume_nodes.insert(start[t]);
+    const auto& node = g.nodes[start[t]];
+    if (opts_.splice && acts[t].empty() && weights[t].size() == 1 && node.op_type == "Conv" && start[t] + 1 < n_nodes &&
+        node.inputs.size() > 1 && node.inputs[1] == g.value(weights[t][0].param) && node.outputs.size() == 1 &&
+        g.values[node.inputs[1]].consumers.size() == 1 && conv_groups(node) == 1) {
+      const int64_t out_channels = injector_.shape(weights[t][0].param).at(0);
+      channel[t] = weights[t][0].flat_index / (injector_.numel(weights[t][0].param) / out_channels);
+      resume_nodes.insert(start[t] + 1);
+    }
   }
   data::Loader loader(source_, pre_, opts_.batch);
   data::Batch b;
   while (loader.next(b)) {
     const exec::GoldenCache cache = exec_.capture(b.images, {resume_nodes.begin(), resume_nodes.end()});
     const GoldenBatch golden = make_golden(cache.outputs.at(0), b.labels);
+    std::map<int, bool> splice_exact;  // per Conv node, for this batch
+    // The Conv's inputs with the weight (and bias) narrowed to one output channel.
+    auto one_channel = [&](int node, int64_t co) {
+      const auto& n = g.nodes[node];
+      std::vector<at::Tensor> in;
+      for (size_t i = 0; i < n.inputs.size(); ++i) {
+        const int v = n.inputs[i];
+        at::Tensor x = v < 0 ? at::Tensor() : cache.values.count(v) ? cache.values.at(v) : exec_.weight(g.values[v].name);
+        if (i >= 1 && x.defined()) x = x.narrow(0, co, 1);
+        in.push_back(x);
+      }
+      return exec_.run_node(node, in).at(0);
+    };
     for (size_t t = 0; t < trials.size(); ++t) {
       TrialResult& r = results[t];
       const bool armed = hook.arm(acts[t], b.start, b.labels.size(0));
@@ -57,11 +95,39 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
         continue;
       }
       try {
-        const bool unread = start[t] >= static_cast<int>(exec_.graph().nodes.size());  // no node reads it
+        const bool unread = start[t] >= n_nodes;  // no node reads it
         exec::NodeHook* h = armed ? &hook : nullptr;
-        const at::Tensor logits = unread ? golden.logits
-                                  : opts_.resume ? exec_.resume(cache, start[t], h).at(0)
-                                                 : exec_.forward(b.images, h);
+        bool spliced = false;
+        at::Tensor logits;
+        if (!unread && channel[t] >= 0) {
+          const int node = start[t];
+          const int out = g.nodes[node].outputs[0];
+          if (!splice_exact.count(node)) {
+            // Check with the golden weights: restore, compare, re-inject.
+            injector_.restore();
+            splice_exact[node] = at::equal(one_channel(node, channel[t]), cache.values.at(out).narrow(1, channel[t], 1));
+            injector_.inject(weights[t]);
+          }
+          if (splice_exact[node]) {
+            // Write the recomputed channel into the cached output in place and put the golden
+            // channel back afterwards (cheaper than copying the whole output per trial).
+            at::Tensor ch = cache.values.at(out).narrow(1, channel[t], 1);
+            const at::Tensor golden_ch = ch.clone();
+            ch.copy_(one_channel(node, channel[t]));
+            try {
+              logits = exec_.resume(cache, node + 1, h).at(0);
+            } catch (...) {
+              ch.copy_(golden_ch);
+              throw;
+            }
+            ch.copy_(golden_ch);
+            spliced = true;
+          }
+        }
+        if (!spliced)
+          logits = unread ? golden.logits
+                   : opts_.resume ? exec_.resume(cache, start[t], h).at(0)
+                                  : exec_.forward(b.images, h);
         append_facts(logits, golden, r.facts);
       } catch (...) {
         injector_.restore();

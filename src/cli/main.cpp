@@ -5,9 +5,11 @@
 #include <c10/util/Exception.h>
 
 #include "cli/commands.h"
+#include "util/allocator.h"
 #include "util/error.h"
 
 int main(int argc, char** argv) {
+  cnnfi::tune_allocator();
   CLI::App app{"cnnfi " CNNFI_VERSION ": fault injection for convolutional neural networks"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(CNNFI_VERSION));

@@ -175,13 +175,27 @@ GoldenCache Executor::capture(const at::Tensor& input, const std::vector<int>& r
   return cache;
 }
 
-std::vector<at::Tensor> Executor::resume(const GoldenCache& cache, int node, NodeHook* hook) const {
+std::vector<at::Tensor> Executor::run_node(int node, const std::vector<at::Tensor>& inputs) const {
+  const auto& n = graph_->nodes.at(static_cast<size_t>(node));
+  try {
+    return kernels_[node](inputs, state_);
+  } catch (const cnnfi::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    fail("{}: {}: {}", graph_->file, n.describe(), e.what_without_backtrace());
+  }
+}
+
+std::vector<at::Tensor> Executor::resume(const GoldenCache& cache, int node, NodeHook* hook,
+                                         const std::map<int, at::Tensor>* overrides) const {
   if (std::find(cache.resume_nodes.begin(), cache.resume_nodes.end(), node) == cache.resume_nodes.end())
     fail("{}: node {} was not captured as a resume point", graph_->file, node);
   std::optional<at::NoGradGuard> no_grad;
   if (!state_.training) no_grad.emplace();
   std::vector<at::Tensor> slots = base_slots_;
   for (int v : live_in(node)) slots[v] = cache.values.at(v);
+  if (overrides)
+    for (const auto& [v, t] : *overrides) slots[v] = t;
   return execute(slots, node, hook, nullptr);
 }
 

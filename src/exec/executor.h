@@ -77,7 +77,11 @@ class Executor {
   // (c) golden cache and resume
   GoldenCache capture(const at::Tensor& input, const std::vector<int>& resume_nodes) const;
   /// Runs nodes [node, end) from the cache; `node` must be one of cache.resume_nodes.
-  std::vector<at::Tensor> resume(const GoldenCache& cache, int node, NodeHook* hook = nullptr) const;
+  /// `overrides` replace cached values (value index -> tensor), e.g. a recomputed node output.
+  std::vector<at::Tensor> resume(const GoldenCache& cache, int node, NodeHook* hook = nullptr,
+                                 const std::map<int, at::Tensor>* overrides = nullptr) const;
+  /// Runs one node's kernel on the given inputs (errors name the node).
+  std::vector<at::Tensor> run_node(int node, const std::vector<at::Tensor>& inputs) const;
   /// Values that must be held to start at `node` (produced before it, read at or after it).
   std::vector<int> live_in(int node) const;
 

@@ -56,6 +56,11 @@ int64_t WeightInjector::numel(const std::string& param) const {
   return live_.at(param).numel();
 }
 
+std::vector<int64_t> WeightInjector::shape(const std::string& param) const {
+  params_of(param);
+  return live_.at(param).sizes().vec();
+}
+
 uint32_t WeightInjector::word(const std::string& param, int64_t flat_index) const {
   const auto& p = params_of(param);
   return format_.encode(live_.at(param).data_ptr<float>()[flat_index], p, flat_index);

@@ -27,6 +27,7 @@ class WeightInjector {
   bool has(const std::string& param) const { return chosen_.count(param) > 0; }
   const repr::Params& params_of(const std::string& param) const;
   int64_t numel(const std::string& param) const;
+  std::vector<int64_t> shape(const std::string& param) const;
   /// The stored word of one element (for masking checks and data-aware statistics).
   uint32_t word(const std::string& param, int64_t flat_index) const;
 
