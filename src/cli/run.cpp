@@ -28,10 +28,12 @@ void print_summary(const std::string& db) {
   std::printf("%s: %s campaign on %s (%s, %s images), golden top-1 %.4f\n", db.c_str(), meta.at("kind").c_str(),
               meta.at("model").c_str(), meta.at("format").c_str(), meta.at("images").c_str(),
               campaign::golden_top1(st.golden()));
-  std::printf("%-34s %5s %8s %8s %8s %8s %8s %9s\n", "point", "reps", "top1", "std", "min", "max", "ci95", "critical");
+  std::printf("%-34s %5s %8s %8s %8s %8s %8s %9s %8s\n", "point", "reps", "top1", "std", "min", "max", "ci95",
+              "critical", "due");
   for (const auto& p : campaign::summarize_points(st.trials()))
-    std::printf("%-34s %5lld %8.4f %8.4f %8.4f %8.4f %8.4f %9.4f\n", p.point.c_str(), static_cast<long long>(p.finished),
-                p.top1.mean, p.top1.std, p.top1.min, p.top1.max, p.top1.ci, p.critical_rate);
+    std::printf("%-34s %5lld %8.4f %8.4f %8.4f %8.4f %8.4f %9.4f %8.4f\n", p.point.c_str(),
+                static_cast<long long>(p.finished), p.top1.mean, p.top1.std, p.top1.min, p.top1.max, p.top1.ci,
+                p.critical_rate, p.due_rate);
 }
 
 int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume) {
