@@ -62,7 +62,8 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
     const auto& node = g.nodes[start[t]];
     if (opts_.splice && acts[t].empty() && weights[t].size() == 1 && node.op_type == "Conv" && start[t] + 1 < n_nodes &&
         node.inputs.size() > 1 && node.inputs[1] == g.value(weights[t][0].param) && node.outputs.size() == 1 &&
-        g.values[node.inputs[1]].consumers.size() == 1 && conv_groups(node) == 1) {
+        g.values[node.inputs[1]].consumers.size() == 1 && conv_groups(node) == 1 &&
+        std::find(g.outputs.begin(), g.outputs.end(), node.outputs[0]) == g.outputs.end()) {
       const int64_t out_channels = injector_.shape(weights[t][0].param).at(0);
       channel[t] = weights[t][0].flat_index / (injector_.numel(weights[t][0].param) / out_channels);
       resume_nodes.insert(start[t] + 1);
