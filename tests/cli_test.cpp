@@ -89,3 +89,19 @@ TEST(Cli, PerClassSelectionOnTheCifarSubset) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(nlohmann::json::parse(r.output)["images"].get<int>(), 100);
 }
+
+TEST(Cli, PlanJsonListsLayersAndBits) {
+  const auto r = test::run_cnnfi("plan --model " + test::source_dir() +
+                                 "/models/resnet20-fmnist.onnx --method data-unaware --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  // ResNet-20 for 1-channel input: 268,048 conv/FC weights x 32 bits x 2 stuck-ats.
+  EXPECT_EQ(j["total_N"].get<int64_t>(), 268048 * 64);
+  ASSERT_EQ(j["layers"].size(), 20u);
+  EXPECT_EQ(j["layers"][0]["name"], "conv1.weight");
+  EXPECT_EQ(j["layers"][0]["N"].get<int64_t>(), 144 * 64);  // 16 x 1 x 3 x 3 weights
+  ASSERT_EQ(j["layers"][0]["bits"].size(), 32u);
+  EXPECT_EQ(j["layers"][0]["bits"][0]["N"].get<int64_t>(), 288);
+  expect_error("plan --model " + test::source_dir() + "/models/resnet20-fmnist.onnx --method sequential",
+               {"--method", "data-aware"});
+}

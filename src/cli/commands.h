@@ -15,6 +15,7 @@ void setup_faults(CLI::App& app);
 void setup_inject(CLI::App& app);
 void setup_run(CLI::App& app);
 void setup_export(CLI::App& app);
+void setup_plan(CLI::App& app);
 
 /// Runs one campaign file (used by run and demo); returns the number of trials.
 int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume);

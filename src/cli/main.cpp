@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   cnnfi::cli::setup_inject(app);
   cnnfi::cli::setup_run(app);
   cnnfi::cli::setup_export(app);
+  cnnfi::cli::setup_plan(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

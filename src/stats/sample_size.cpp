@@ -74,14 +74,22 @@ Plan plan_layer(const std::vector<std::string>& names, const std::vector<int64_t
 
 Plan plan_data_unaware(const std::vector<std::string>& names, const std::vector<int64_t>& pops, int bits,
                        const SampleSpec& s) {
+  Plan p = plan_data_aware(names, pops, std::vector<double>(static_cast<size_t>(std::max(bits, 0)), 0.5), s);
+  p.method = "data-unaware";
+  return p;
+}
+
+Plan plan_data_aware(const std::vector<std::string>& names, const std::vector<int64_t>& pops,
+                     const std::vector<double>& bit_p, const SampleSpec& s) {
+  const int bits = static_cast<int>(bit_p.size());
   if (bits <= 0) fail("plan: bits per weight must be > 0, got {}", bits);
-  Plan p = base("data-unaware", names, pops);
+  Plan p = base("data-aware", names, pops);
   for (auto& l : p.layers) {
     if (l.population % bits != 0) fail("plan: layer '{}': population {} is not a multiple of {} bits", l.name, l.population, bits);
     for (int b = 0; b < bits; ++b) {
       const int64_t nb = l.population / bits;
       l.bit_population.push_back(nb);
-      l.bit_sample.push_back(sample_size(nb, 0.5, s));
+      l.bit_sample.push_back(sample_size(nb, bit_p[static_cast<size_t>(b)], s));
       l.sample += l.bit_sample.back();
     }
     p.total_sample += l.sample;

@@ -51,4 +51,8 @@ Plan plan_layer(const std::vector<std::string>& names, const std::vector<int64_t
 Plan plan_data_unaware(const std::vector<std::string>& names, const std::vector<int64_t>& populations, int bits,
                        const SampleSpec& s);
 
+/// Data-aware: eq. (3) per (bit, layer) with p = bit_p[bit] (stats/data_aware.h).
+Plan plan_data_aware(const std::vector<std::string>& names, const std::vector<int64_t>& populations,
+                     const std::vector<double>& bit_p, const SampleSpec& s);
+
 }  // namespace cnnfi::stats
