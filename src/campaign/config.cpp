@@ -99,9 +99,11 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
   if (root["bits"]) c.bits = get<std::string>(root["bits"], "bits", file, "all, a list, a range or a field");
   if (root["nonfinite"]) {
     const auto v = get<std::string>(root["nonfinite"], "nonfinite", file, "a string");
-    if (v == "due") c.nonfinite = NonFinitePolicy::due;
-    else if (v == "top1") c.nonfinite = NonFinitePolicy::by_top1;
-    else fail("{}: key 'nonfinite': '{}' is not one of due, top1", file, v);
+    try {
+      c.nonfinite = parse_nonfinite(v);
+    } catch (const Error& e) {
+      fail("{}: key 'nonfinite': {}", file, e.what());
+    }
   }
   if (root["schedule"]) c.schedule = get<std::vector<int64_t>>(root["schedule"], "schedule", file, "a list of fault counts");
   for (size_t i = 1; i < c.schedule.size(); ++i)

@@ -6,7 +6,7 @@
 //   format: fp32 | fp16 | bf16 | q8 | q16 | int8 | int8-channel     (default fp32)
 //   seed: 1; repetitions: 60 (seed 000); fault_model: flip | burstK | sa0 | sa1
 //   layers: all | [names] | "re:REGEX";  bits: all | "23-30" | exponent | ...
-//   nonfinite: due | top1
+//   nonfinite: due | top1 | torch  (campaign/outcome.h)
 //   incremental: schedule: [0, 1, 2, 5, 10, 20, 50, 100]
 //   bit-sweep:   faults_per_bit: 50
 //   layer-wise:  rate: faults per weight in the layer (at least one per layer), default 1e-4

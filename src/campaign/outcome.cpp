@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "eval/metrics.h"
+#include "util/error.h"
 
 namespace cnnfi::campaign {
 
@@ -16,9 +17,26 @@ std::string to_string(Outcome o) {
   return "?";
 }
 
+std::string to_string(NonFinitePolicy p) {
+  switch (p) {
+    case NonFinitePolicy::due: return "due";
+    case NonFinitePolicy::by_top1: return "top1";
+    case NonFinitePolicy::torch: return "torch";
+  }
+  return "?";
+}
+
+NonFinitePolicy parse_nonfinite(const std::string& s) {
+  if (s == "due") return NonFinitePolicy::due;
+  if (s == "top1") return NonFinitePolicy::by_top1;
+  if (s == "torch") return NonFinitePolicy::torch;
+  fail("non-finite policy '{}' is not one of due, top1, torch", s);
+}
+
 Outcome classify(uint8_t f, NonFinitePolicy policy) {
   if ((f & kNonFinite) && policy == NonFinitePolicy::due) return Outcome::due;
-  if (f & kTop1Changed) return Outcome::critical;
+  const uint8_t changed = policy == NonFinitePolicy::torch ? kTop1ChangedNanMax : kTop1Changed;
+  if (f & changed) return Outcome::critical;
   if (f & kLogitsDiffer) return Outcome::tolerable;
   return Outcome::masked;
 }
@@ -37,9 +55,11 @@ void append_facts(const at::Tensor& logits, const GoldenBatch& g, std::vector<ui
   const at::Tensor nonfinite = at::isfinite(logits).logical_not().any(1);
   const at::Tensor c1 = top1 == g.labels;
   const at::Tensor c5 = eval::in_topk(logits, g.labels, 5);
+  // at::argmax ranks NaN above every number (first NaN wins), as torch.topk does.
+  const at::Tensor changed_nan_max = logits.to(at::kFloat).argmax(1) != g.logits.to(at::kFloat).argmax(1);
   const at::Tensor facts = differ.to(at::kByte) * kLogitsDiffer + changed.to(at::kByte) * kTop1Changed +
                            nonfinite.to(at::kByte) * kNonFinite + c1.to(at::kByte) * kTop1Correct +
-                           c5.to(at::kByte) * kTop5Correct;
+                           c5.to(at::kByte) * kTop5Correct + changed_nan_max.to(at::kByte) * kTop1ChangedNanMax;
   const uint8_t* p = facts.contiguous().data_ptr<uint8_t>();
   out.insert(out.end(), p, p + n);
 }

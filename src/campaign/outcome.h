@@ -4,6 +4,9 @@
 //   top1_changed   the top-1 class differs from the fault-free top-1
 //   nonfinite      some logit is NaN or infinite
 //   top1_correct / top5_correct   against the label
+//   top1_changed_nan_max  the top-1 differs when NaN ranks above every number, as
+//                  torch.argmax/topk order it (what PyTorch-based tools such as the seed-004
+//                  authors' code measure)
 // Derived classes: DUE (non-finite, when counted as detectable), critical SDC (top-1 changed),
 // tolerable SDC (logits differ, top-1 unchanged), masked (bit-identical).
 #pragma once
@@ -21,15 +24,22 @@ enum Fact : uint8_t {
   kNonFinite = 4,
   kTop1Correct = 8,
   kTop5Correct = 16,
+  kTop1ChangedNanMax = 32,
 };
 
 enum class Outcome { masked, tolerable, critical, due };
 
-/// How non-finite outputs are judged: as DUE (default) or by their top-1 like any other output
-/// (what the seed-004 authors' code did).
-enum class NonFinitePolicy { due, by_top1 };
+/// How non-finite outputs are judged:
+///   due    as a detected unrecoverable error (default)
+///   top1   by their top-1 like any other output, a NaN logit never being the maximum
+///   torch  by their top-1 with NaN ranking above every number (torch.topk/argmax order), as
+///          the seed-004 authors' PyTorch code judged them
+enum class NonFinitePolicy { due, by_top1, torch };
 
 std::string to_string(Outcome o);
+std::string to_string(NonFinitePolicy p);
+/// "due", "top1" or "torch"; anything else throws naming the value and the allowed ones.
+NonFinitePolicy parse_nonfinite(const std::string& s);
 Outcome classify(uint8_t facts, NonFinitePolicy policy);
 
 /// Fault-free reference for a batch.

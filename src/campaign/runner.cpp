@@ -74,7 +74,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
       {"data_sha256", data_sha256(*source)},
       {"images", std::to_string(source->size())},
       {"format", c.format},
-      {"nonfinite", c.nonfinite == NonFinitePolicy::due ? "due" : "top1"},
+      {"nonfinite", to_string(c.nonfinite)},
       {"preprocessing", pre.to_json().dump()},
   };
 

@@ -29,10 +29,7 @@ struct InjectOptions {
 
 void run_inject(const InjectOptions& o) {
   set_threads(o.threads);
-  const auto policy = o.nonfinite == "due"    ? campaign::NonFinitePolicy::due
-                      : o.nonfinite == "top1" ? campaign::NonFinitePolicy::by_top1
-                                              : (fail("--nonfinite '{}': allowed values are due, top1", o.nonfinite),
-                                                 campaign::NonFinitePolicy::due);
+  const auto policy = campaign::parse_nonfinite(o.nonfinite);
   exec::Executor exec(onnx_io::load_model(o.model));
   const auto& format = repr::find_format(o.format);
   fault::WeightInjector inj(exec, format);
@@ -91,7 +88,7 @@ void setup_inject(CLI::App& app) {
   add_data_options(*sub, o->data);
   sub->add_option("--faults", o->faults, "fault list CSV (fault_id,param,flat_index,bit[,model][,group])")->required();
   sub->add_option("--format", o->format, "number format of the stored weights (default fp32)");
-  sub->add_option("--nonfinite", o->nonfinite, "a NaN/Inf output counts as: due (default) | top1 (by its top-1)");
+  sub->add_option("--nonfinite", o->nonfinite, "a NaN/Inf output counts as: due (default) | top1 (by its top-1, NaN never the max) | torch (by its top-1, NaN ranking highest as torch.topk)");
   sub->add_option("--threads", o->threads, "threads (default: all cores)");
   sub->add_flag("--brute", o->brute, "full forward per fault (no golden-cache resume), for comparison");
   sub->add_option("-o,--output", o->output, "outcomes CSV")->required();
