@@ -13,10 +13,12 @@ namespace cnnfi::campaign {
 
 namespace {
 
-const std::set<std::string> kKinds = {"incremental", "bit-sweep", "layer-wise", "single"};
+const std::set<std::string> kKinds = {"incremental", "bit-sweep", "layer-wise", "single", "exhaustive", "sfi"};
+const char* kKindList = "incremental, bit-sweep, layer-wise, single, exhaustive, sfi";
 const std::set<std::string> kKeys = {"kind", "model", "data", "limit", "per_class", "batch", "preprocessing", "format",
                                      "seed", "repetitions", "fault_model", "layers", "bits", "nonfinite", "schedule",
-                                     "faults_per_bit", "rate", "faults", "count", "name", "description"};
+                                     "faults_per_bit", "rate", "faults", "count", "name", "description", "method",
+                                     "error", "confidence", "t", "criticality"};
 
 template <typename T>
 T get(const YAML::Node& n, const std::string& key, const std::string& file, const char* what) {
@@ -55,10 +57,10 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
       fail("{}: unknown key '{}'; allowed keys: {}", file, key, keys);
     }
   }
-  if (!root["kind"]) fail("{}: key 'kind' is required (incremental, bit-sweep, layer-wise, single)", file);
+  if (!root["kind"]) fail("{}: key 'kind' is required ({})", file, kKindList);
   c.kind = get<std::string>(root["kind"], "kind", file, "a string");
   if (!kKinds.count(c.kind))
-    fail("{}: key 'kind': '{}' is not one of incremental, bit-sweep, layer-wise, single", file, c.kind);
+    fail("{}: key 'kind': '{}' is not one of {}", file, c.kind, kKindList);
   if (!root["model"]) fail("{}: key 'model' is required", file);
   c.model = resolve(get<std::string>(root["model"], "model", file, "a path"), file);
   if (root["data"]) c.data = get<std::string>(root["data"], "data", file, "a data spec");
@@ -82,7 +84,13 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
   if (c.repetitions < 1) fail("{}: key 'repetitions' must be >= 1", file);
   if (root["fault_model"]) {
     try {
-      c.fault_model = fault::parse_fault_model(get<std::string>(root["fault_model"], "fault_model", file, "a string"), &c.burst);
+      c.fault_model_name = get<std::string>(root["fault_model"], "fault_model", file, "a string");
+      if (c.fault_model_name == "sa") {
+        if (c.kind != "exhaustive" && c.kind != "sfi")
+          fail("'sa' (stuck-at pairs) is for the exhaustive and sfi kinds; use sa0 or sa1");
+      } else {
+        c.fault_model = fault::parse_fault_model(c.fault_model_name, &c.burst);
+      }
     } catch (const Error& e) {
       fail("{}: key 'fault_model': {}", file, e.what());
     }
@@ -112,6 +120,18 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
   if (root["rate"]) c.rate = get<double>(root["rate"], "rate", file, "a number");
   if (root["faults"]) c.faults_csv = resolve(get<std::string>(root["faults"], "faults", file, "a CSV path"), file);
   if (root["count"]) c.count = get<int64_t>(root["count"], "count", file, "an integer");
+  if (root["method"]) c.method = get<std::string>(root["method"], "method", file, "a string");
+  if (c.method != "network" && c.method != "layer" && c.method != "data-unaware" && c.method != "data-aware" &&
+      c.method != "adaptive")
+    fail("{}: key 'method': '{}' is not one of network, layer, data-unaware, data-aware, adaptive", file, c.method);
+  if (root["error"]) c.error = get<double>(root["error"], "error", file, "a number");
+  if (!(c.error > 0 && c.error < 1)) fail("{}: key 'error': {} must be in (0, 1)", file, c.error);
+  if (root["confidence"]) c.confidence = get<double>(root["confidence"], "confidence", file, "a number");
+  if (!(c.confidence > 0 && c.confidence < 1)) fail("{}: key 'confidence': {} must be in (0, 1)", file, c.confidence);
+  if (root["t"]) c.t = get<double>(root["t"], "t", file, "a number");
+  if (root["criticality"]) c.criticality = get<std::string>(root["criticality"], "criticality", file, "a string");
+  if (c.criticality != "pairs" && c.criticality != "any" && c.criticality.rfind("fraction:", 0) != 0)
+    fail("{}: key 'criticality': '{}' is not one of pairs, any, fraction:X", file, c.criticality);
   if (c.kind == "single" && c.faults_csv.empty() == (c.count <= 0))
     fail("{}: kind 'single' needs exactly one of 'faults' (a CSV) or 'count'", file);
   return c;

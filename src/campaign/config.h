@@ -1,16 +1,21 @@
 // A campaign file (YAML). Keys, with defaults:
-//   kind: incremental | bit-sweep | layer-wise | single       (required)
+//   kind: incremental | bit-sweep | layer-wise | single | exhaustive | sfi   (required)
 //   model: path.onnx (required; relative paths are relative to the campaign file)
 //   data: SPEC (default fashion-mnist:test); limit: N; per_class: K; batch: 500
 //   preprocessing: {mean: [..], std: [..], pad: P, channels: C, resize: HxW} (default: model card)
 //   format: fp32 | fp16 | bf16 | q8 | q16 | int8 | int8-channel     (default fp32)
 //   seed: 1; repetitions: 60 (seed 000); fault_model: flip | burstK | sa0 | sa1
+//                 | sa (exhaustive and sfi only: both stuck-ats per bit, N = weights x bits x 2)
 //   layers: all | [names] | "re:REGEX";  bits: all | "23-30" | exponent | ...
 //   nonfinite: due | top1 | torch  (campaign/outcome.h)
 //   incremental: schedule: [0, 1, 2, 5, 10, 20, 50, 100]
 //   bit-sweep:   faults_per_bit: 50
 //   layer-wise:  rate: faults per weight in the layer (at least one per layer), default 1e-4
 //   single:      faults: list.csv   or   count: N (generated, one fault per trial)
+//   exhaustive:  every fault of the selected layers (default: Conv/Gemm/MatMul weights) and bits
+//   sfi:         method: network | layer | data-unaware | data-aware | adaptive (seed 004);
+//                error: 0.01; confidence: 0.99 (or t: 2.58); criticality: pairs | any |
+//                fraction:X (how estimates count a critical fault; any can be recomputed later)
 #pragma once
 #include <optional>
 #include <string>
@@ -34,6 +39,7 @@ struct CampaignConfig {
   uint64_t seed = 1;
   int repetitions = 60;
   fault::FaultModel fault_model = fault::FaultModel::flip;
+  std::string fault_model_name = "flip";  ///< as written; "sa" = stuck-at pairs
   int burst = fault::kDefaultBurst;
   std::string layers = "all", bits = "all";
   NonFinitePolicy nonfinite = NonFinitePolicy::due;
@@ -42,6 +48,9 @@ struct CampaignConfig {
   double rate = 1e-4;
   std::string faults_csv;
   int64_t count = 0;
+  std::string method = "data-unaware";
+  double error = 0.01, confidence = 0.99, t = 0;  ///< t = 0: from the confidence
+  std::string criticality = "pairs";
 };
 
 /// Parses a campaign file. Errors name the file and key and list the allowed values/keys.

@@ -15,11 +15,16 @@ uint64_t trial_seed(uint64_t seed, uint64_t point, uint64_t rep) {
 }
 
 const KindEntry& find_kind(const std::string& name) {
-  static const std::vector<KindEntry> table = {
+  static const std::vector<KindEntry> table = [] {
+    std::vector<KindEntry> t = {
 #define CNNFI_KIND(id, name, about) {name, &plan_##id, about},
 #include "campaign/kind_list.def"
 #undef CNNFI_KIND
-  };
+    };
+    for (auto& k : t)
+      if (std::string(k.name) == "sfi") k.extend = &extend_sfi;
+    return t;
+  }();
   std::string names;
   for (const auto& k : table) {
     if (name == k.name) return k;

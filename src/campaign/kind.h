@@ -3,6 +3,7 @@
 // Adding a kind: campaign/<kind>.cpp defining `std::vector<store::TrialPlan> plan_<id>(const
 // PlanInput&)` and one line CNNFI_KIND(id, "name", "what it measures") in kind_list.def.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ namespace cnnfi::campaign {
 struct PlanInput {
   const CampaignConfig& config;
   const fault::WeightInjector& injector;
+  const exec::Executor& exec;
+  std::map<std::string, std::string>* meta = nullptr;  ///< kinds may describe their plan here
 };
 
 /// A seed for (campaign seed, point, repetition): independent streams, so a trial's faults do
@@ -22,12 +25,18 @@ struct PlanInput {
 uint64_t trial_seed(uint64_t seed, uint64_t point, uint64_t rep);
 
 using Planner = std::vector<store::TrialPlan> (*)(const PlanInput&);
+/// Sequential kinds plan more trials once every planned one has finished (adaptive sampling);
+/// an empty result ends the campaign.
+using Extender = std::vector<store::TrialPlan> (*)(const PlanInput&, const store::Store&);
 
 struct KindEntry {
   const char* name;
   Planner plan;
   const char* about;
+  Extender extend = nullptr;
 };
+
+std::vector<store::TrialPlan> extend_sfi(const PlanInput& in, const store::Store& st);
 
 #define CNNFI_KIND(id, name, about) std::vector<store::TrialPlan> plan_##id(const PlanInput& in);
 #include "campaign/kind_list.def"

@@ -13,6 +13,7 @@
 #include "data/spec.h"
 #include "onnx/import.h"
 #include "repr/format.h"
+#include "stats/sample_size.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/sha256.h"
@@ -76,6 +77,8 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
       {"format", c.format},
       {"nonfinite", to_string(c.nonfinite)},
       {"preprocessing", pre.to_json().dump()},
+      {"criticality", c.criticality},
+      {"t", std::to_string(c.t > 0 ? c.t : stats::t_for_confidence(c.confidence))},
   };
 
   const bool existed = std::filesystem::exists(opts.output);
@@ -99,7 +102,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     }
   } else {
     if (existed && opts.resume) std::fprintf(stderr, "%s: no finished plan in the store; starting afresh\n", opts.output.c_str());
-    auto trials = kind.plan(PlanInput{c, injector});
+    auto trials = kind.plan(PlanInput{c, injector, exec, &meta});
     for (size_t i = 0; i < trials.size(); ++i) trials[i].trial = static_cast<int64_t>(i);
     const auto& gf = ev.golden_facts();
     std::vector<store::GoldenRow> golden;
@@ -110,39 +113,52 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     st.write_plan(meta, golden, trials);
   }
 
-  const auto plan = st.plan();
-  const auto done = st.finished_trials();
+  // Kinds whose trials each hold one fault are cheap per trial: bigger chunks share each
+  // golden capture among more trials.
+  const size_t chunk = opts.chunk > 0 ? opts.chunk : (c.kind == "exhaustive" || c.kind == "sfi" ? 256 : 16);
   RunInfo info;
-  info.trials = static_cast<int64_t>(plan.size());
-  info.already_done = static_cast<int64_t>(done.size());
-  std::vector<const store::TrialPlan*> todo;
-  for (const auto& p : plan)
-    if (!done.count(p.trial)) todo.push_back(&p);
-  int64_t finished = info.already_done;
-  if (opts.progress) opts.progress(finished, info.trials);
-  for (size_t s = 0; s < todo.size(); s += opts.chunk) {
-    const size_t e = std::min(todo.size(), s + opts.chunk);
-    std::vector<std::vector<fault::WeightFault>> chunk;
-    for (size_t i = s; i < e; ++i) chunk.push_back(todo[i]->faults);
-    const auto results = ev.run(chunk);
-    for (size_t i = s; i < e; ++i) {
-      const auto& r = results[i - s];
-      const auto cnt = count(r.facts, c.nonfinite);
-      store::TrialRow row;
-      row.trial = todo[i]->trial;
-      row.skipped = r.skipped;
-      row.images = cnt.images;
-      row.masked = cnt.masked;
-      row.tolerable = cnt.tolerable;
-      row.critical = cnt.critical;
-      row.due = cnt.due;
-      row.misclassified = cnt.misclassified;
-      row.top5_miss = cnt.top5_miss;
-      row.facts = r.facts;
-      st.write_result(row);
-      ++info.evaluated;
-      if (opts.progress) opts.progress(++finished, info.trials);
+  for (int round = 0;; ++round) {
+    const auto plan = st.plan();
+    const auto done = st.finished_trials();
+    info.trials = static_cast<int64_t>(plan.size());
+    if (round == 0) info.already_done = static_cast<int64_t>(done.size());
+    std::vector<const store::TrialPlan*> todo;
+    for (const auto& p : plan)
+      if (!done.count(p.trial)) todo.push_back(&p);
+    int64_t finished = static_cast<int64_t>(done.size());
+    if (opts.progress) opts.progress(finished, info.trials);
+    for (size_t s = 0; s < todo.size(); s += chunk) {
+      const size_t e = std::min(todo.size(), s + chunk);
+      std::vector<std::vector<fault::WeightFault>> part;
+      for (size_t i = s; i < e; ++i) part.push_back(todo[i]->faults);
+      const auto results = ev.run(part);
+      std::vector<store::TrialRow> rows;
+      for (size_t i = s; i < e; ++i) {
+        const auto& r = results[i - s];
+        const auto cnt = count(r.facts, c.nonfinite);
+        store::TrialRow row;
+        row.trial = todo[i]->trial;
+        row.skipped = r.skipped;
+        row.images = cnt.images;
+        row.masked = cnt.masked;
+        row.tolerable = cnt.tolerable;
+        row.critical = cnt.critical;
+        row.due = cnt.due;
+        row.misclassified = cnt.misclassified;
+        row.top5_miss = cnt.top5_miss;
+        row.facts = r.facts;
+        rows.push_back(std::move(row));
+      }
+      st.write_results(rows);
+      info.evaluated += static_cast<int64_t>(rows.size());
+      finished += static_cast<int64_t>(rows.size());
+      if (opts.progress) opts.progress(finished, info.trials);
     }
+    if (!kind.extend) break;
+    auto more = kind.extend(PlanInput{c, injector, exec, nullptr}, st);
+    if (more.empty()) break;
+    for (size_t i = 0; i < more.size(); ++i) more[i].trial = info.trials + static_cast<int64_t>(i);
+    st.append_plan(more, std::to_string(round + 2));
   }
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   st.set_meta("status", "complete");

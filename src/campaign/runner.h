@@ -12,7 +12,7 @@ namespace cnnfi::campaign {
 struct RunOptions {
   std::string output;          ///< the store (.db)
   bool resume = false;
-  size_t chunk = 16;           ///< trials evaluated per pass over the data
+  size_t chunk = 0;            ///< trials evaluated per pass over the data (0: by kind)
   std::function<void(int64_t done, int64_t total)> progress;
 };
 

@@ -16,9 +16,14 @@ void setup_inject(CLI::App& app);
 void setup_run(CLI::App& app);
 void setup_export(CLI::App& app);
 void setup_plan(CLI::App& app);
+void setup_estimate(CLI::App& app);
+void setup_validate(CLI::App& app);
 
 /// Runs one campaign file (used by run and demo); returns the number of trials.
 int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume);
 void print_summary(const std::string& db);
+/// Estimates of an exhaustive/sfi store (empty criticality/nonfinite, t <= 0: as run).
+void print_estimates(const std::string& db, const std::string& criticality, const std::string& nonfinite, double t,
+                     bool strata);
 
 }  // namespace cnnfi::cli

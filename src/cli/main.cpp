@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   cnnfi::cli::setup_run(app);
   cnnfi::cli::setup_export(app);
   cnnfi::cli::setup_plan(app);
+  cnnfi::cli::setup_estimate(app);
+  cnnfi::cli::setup_validate(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -25,6 +25,7 @@ struct RunOptions {
 void print_summary(const std::string& db) {
   store::Store st(db);
   const auto meta = st.meta();
+  if (meta.count("strata")) return print_estimates(db, "", "", 0, false);
   std::printf("%s: %s campaign on %s (%s, %s images), golden top-1 %.4f\n", db.c_str(), meta.at("kind").c_str(),
               meta.at("model").c_str(), meta.at("format").c_str(), meta.at("images").c_str(),
               campaign::golden_top1(st.golden()));

@@ -19,7 +19,8 @@ class Stmt {
   Stmt& bind(int i, double v) { sqlite3_bind_double(s_, i, v); return *this; }
   Stmt& bind(int i, const std::string& v) { sqlite3_bind_text(s_, i, v.c_str(), -1, SQLITE_TRANSIENT); return *this; }
   Stmt& bind_blob(int i, const std::vector<uint8_t>& v) {
-    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    if (v.empty()) sqlite3_bind_zeroblob(s_, i, 0);  // an empty blob, not NULL
+    else sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
   bool step() {
@@ -123,17 +124,33 @@ void Store::write_plan(const std::map<std::string, std::string>& meta, const std
     for (const auto& [k, v] : meta) m.bind(1, k).bind(2, v).run();
     Stmt g(db_, "INSERT INTO golden(image, label, top1, facts) VALUES(?, ?, ?, ?)", path_);
     for (const auto& r : golden) g.bind(1, r.image).bind(2, r.label).bind(3, r.top1).bind(4, int64_t{r.facts}).run();
-    Stmt t(db_, "INSERT INTO trials(trial, point, x, rep, n_faults) VALUES(?, ?, ?, ?, ?)", path_);
-    Stmt f(db_, "INSERT INTO faults(trial, fault_id, param, flat_index, bit, model, grp, image) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
-           path_);
-    for (const auto& tp : trials) {
-      t.bind(1, tp.trial).bind(2, tp.point).bind(3, tp.x).bind(4, int64_t{tp.rep})
-          .bind(5, static_cast<int64_t>(tp.faults.size())).run();
-      for (const auto& fa : tp.faults)
-        f.bind(1, tp.trial).bind(2, fa.id).bind(3, fa.param).bind(4, fa.flat_index).bind(5, int64_t{fa.bit})
-            .bind(6, fault::to_string(fa.model, fa.burst)).bind(7, fa.group).bind(8, fa.image).run();
-    }
+    insert_trials(trials);
     m.bind(1, std::string("planned")).bind(2, std::string("1")).run();
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+void Store::insert_trials(const std::vector<TrialPlan>& trials) {
+  Stmt t(db_, "INSERT INTO trials(trial, point, x, rep, n_faults) VALUES(?, ?, ?, ?, ?)", path_);
+  Stmt f(db_, "INSERT INTO faults(trial, fault_id, param, flat_index, bit, model, grp, image) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+         path_);
+  for (const auto& tp : trials) {
+    t.bind(1, tp.trial).bind(2, tp.point).bind(3, tp.x).bind(4, int64_t{tp.rep})
+        .bind(5, static_cast<int64_t>(tp.faults.size())).run();
+    for (const auto& fa : tp.faults)
+      f.bind(1, tp.trial).bind(2, fa.id).bind(3, fa.param).bind(4, fa.flat_index).bind(5, int64_t{fa.bit})
+          .bind(6, fault::to_string(fa.model, fa.burst)).bind(7, fa.group).bind(8, fa.image).run();
+  }
+}
+
+void Store::append_plan(const std::vector<TrialPlan>& trials, const std::string& round) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    insert_trials(trials);
+    Stmt(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES('rounds', ?)", path_).bind(1, round).run();
     exec("COMMIT");
   } catch (...) {
     exec("ROLLBACK");
@@ -148,14 +165,27 @@ std::set<int64_t> Store::finished_trials() const {
   return out;
 }
 
-void Store::write_result(const TrialRow& r) {
-  Stmt(db_,
-       "INSERT OR REPLACE INTO results(trial, skipped, images, masked, tolerable, critical, due, misclassified, "
-       "top5_miss, facts) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-       path_)
-      .bind(1, r.trial).bind(2, int64_t{r.skipped}).bind(3, r.images).bind(4, r.masked).bind(5, r.tolerable)
-      .bind(6, r.critical).bind(7, r.due).bind(8, r.misclassified).bind(9, r.top5_miss).bind_blob(10, r.facts)
-      .run();
+void Store::write_result(const TrialRow& r) { write_results({r}); }
+
+void Store::write_results(const std::vector<TrialRow>& rows) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Stmt s(db_,
+           "INSERT OR REPLACE INTO results(trial, skipped, images, masked, tolerable, critical, due, misclassified, "
+           "top5_miss, facts) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           path_);
+    for (const auto& r : rows) {
+      // A skipped (provably masked) trial's facts are the golden ones: not stored again.
+      static const std::vector<uint8_t> none;
+      s.bind(1, r.trial).bind(2, int64_t{r.skipped}).bind(3, r.images).bind(4, r.masked).bind(5, r.tolerable)
+          .bind(6, r.critical).bind(7, r.due).bind(8, r.misclassified).bind(9, r.top5_miss)
+          .bind_blob(10, r.skipped ? none : r.facts).run();
+    }
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
 }
 
 std::vector<TrialPlan> Store::plan() const {
@@ -188,6 +218,8 @@ std::vector<TrialPlan> Store::plan() const {
 
 std::vector<TrialRow> Store::trials() const {
   std::vector<TrialRow> out;
+  std::vector<uint8_t> golden_facts;
+  for (const auto& g : golden()) golden_facts.push_back(g.facts);
   Stmt s(db_,
          "SELECT t.trial, t.point, t.x, t.rep, t.n_faults, r.trial IS NOT NULL, r.skipped, r.images, r.masked, "
          "r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss, r.facts FROM trials t LEFT JOIN results r "
@@ -211,6 +243,7 @@ std::vector<TrialRow> Store::trials() const {
       r.misclassified = s.i64(12);
       r.top5_miss = s.i64(13);
       r.facts = s.blob(14);
+      if (r.skipped && r.facts.empty()) r.facts = golden_facts;
     }
     out.push_back(std::move(r));
   }

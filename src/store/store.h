@@ -57,8 +57,11 @@ class Store {
   void write_plan(const std::map<std::string, std::string>& meta, const std::vector<GoldenRow>& golden,
                   const std::vector<TrialPlan>& trials);
   std::set<int64_t> finished_trials() const;
-  /// Records one finished trial (one transaction).
+  /// Records finished trials (one transaction for all of them).
   void write_result(const TrialRow& row);
+  void write_results(const std::vector<TrialRow>& rows);
+  /// Adds trials to the plan (adaptive rounds), recording the round in meta "rounds".
+  void append_plan(const std::vector<TrialPlan>& trials, const std::string& round);
 
   std::vector<TrialPlan> plan() const;
   std::vector<TrialRow> trials() const;  ///< every planned trial, with results where finished
@@ -66,6 +69,7 @@ class Store {
 
  private:
   void exec(const std::string& sql) const;
+  void insert_trials(const std::vector<TrialPlan>& trials);
   std::string path_;
   sqlite3* db_ = nullptr;
 };

@@ -1,0 +1,98 @@
+#include "campaign/estimates.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+
+namespace cnnfi::campaign {
+
+std::string Criticality::name() const {
+  if (kind == pairs) return "pairs";
+  if (kind == any) return "any";
+  return "fraction:" + std::to_string(threshold);
+}
+
+Criticality parse_criticality(const std::string& s) {
+  Criticality c;
+  if (s == "pairs") return c;
+  if (s == "any") {
+    c.kind = Criticality::any;
+    return c;
+  }
+  if (s.rfind("fraction:", 0) == 0) {
+    char* end = nullptr;
+    c.threshold = std::strtod(s.c_str() + 9, &end);
+    if (end && *end == '\0' && c.threshold >= 0 && c.threshold < 1) {
+      c.kind = Criticality::fraction;
+      return c;
+    }
+  }
+  fail("criticality '{}' is not one of pairs, any, fraction:X (0 <= X < 1)", s);
+}
+
+double trial_criticality(const std::vector<uint8_t>& facts, NonFinitePolicy policy, const Criticality& c) {
+  if (facts.empty()) return 0;
+  int64_t crit = 0;
+  for (uint8_t f : facts) crit += classify(f, policy) == Outcome::critical;
+  const double frac = static_cast<double>(crit) / static_cast<double>(facts.size());
+  switch (c.kind) {
+    case Criticality::pairs: return frac;
+    case Criticality::any: return crit > 0 ? 1 : 0;
+    case Criticality::fraction: return frac > c.threshold ? 1 : 0;
+  }
+  return 0;
+}
+
+std::vector<StratumInfo> read_strata(const std::map<std::string, std::string>& meta, const std::string& path) {
+  const auto it = meta.find("strata");
+  if (it == meta.end()) fail("{}: not an exhaustive or sfi campaign (no strata in the store)", path);
+  std::vector<StratumInfo> out;
+  try {
+    for (const auto& j : nlohmann::json::parse(it->second))
+      out.push_back({j.at("point"), j.at("layer"), j.at("bit"), j.at("N")});
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: damaged strata metadata: {}", path, e.what());
+  }
+  return out;
+}
+
+Estimates estimate_store(const store::Store& st, NonFinitePolicy policy, const Criticality& c, double t) {
+  Estimates e;
+  e.t = t;
+  const auto infos = read_strata(st.meta(), st.path());
+  std::map<std::string, size_t> index;
+  for (const auto& s : infos) {
+    index[s.point] = e.strata.size();
+    e.strata.push_back({s, 0, 0, {}});
+  }
+  std::vector<double> sums(e.strata.size(), 0.0);
+  for (const auto& tr : st.trials()) {
+    ++e.trials;
+    const auto it = index.find(tr.point);
+    if (it == index.end()) continue;
+    auto& r = e.strata[it->second];
+    ++r.planned;
+    if (!tr.done) continue;
+    ++r.finished;
+    sums[it->second] += trial_criticality(tr.facts, policy, c);
+  }
+  std::map<std::string, std::vector<stats::Stratum>> by_layer;
+  std::map<int, std::vector<stats::Stratum>> by_bit;
+  std::vector<std::string> layer_order;
+  std::vector<stats::Stratum> all;
+  for (size_t i = 0; i < e.strata.size(); ++i) {
+    auto& r = e.strata[i];
+    const stats::Stratum s{r.info.population, r.finished, r.finished ? sums[i] / static_cast<double>(r.finished) : 0.0};
+    r.est = stats::estimate(s, t);
+    if (!by_layer.count(r.info.layer)) layer_order.push_back(r.info.layer);
+    by_layer[r.info.layer].push_back(s);
+    if (r.info.bit >= 0) by_bit[r.info.bit].push_back(s);
+    all.push_back(s);
+  }
+  for (const auto& l : layer_order) e.layers.emplace_back(l, stats::combine(by_layer[l], t));
+  for (const auto& [b, v] : by_bit) e.bits.emplace_back(b, stats::combine(v, t));
+  e.network = stats::combine(all, t);
+  return e;
+}
+
+}  // namespace cnnfi::campaign

@@ -1,0 +1,78 @@
+// sfi: statistical fault injection (seed 004). The population (layers x bits x fault model) is
+// split into strata by the method: network and layer -> one stratum per layer (network: the
+// network's n shared in proportion to N), data-unaware, data-aware and adaptive -> one per
+// (layer, bit). Each stratum's n faults are drawn without replacement (a seeded permutation
+// prefix) and evaluated alone. Adaptive strata start at kAdaptiveFirstRound and grow in rounds
+// (extend_sfi) until their observed margin is at most `error`.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "campaign/estimates.h"
+#include "campaign/kind.h"
+#include "campaign/sfi_plan.h"
+#include "fault/population.h"
+#include "stats/sample_size.h"
+#include "stats/stratified.h"
+
+namespace cnnfi::campaign {
+
+namespace {
+
+/// Trials for units [from, to) of stratum s's permutation.
+void draw(const PlanInput& in, const std::vector<fault::Population>& pops, const SfiStratum& s, size_t index, int64_t from,
+          int64_t to, std::vector<store::TrialPlan>& out) {
+  const auto& p = pops[s.pop];
+  const auto units = fault::permutation_prefix(s.N, to, trial_seed(in.config.seed, index, 0));
+  for (int64_t i = from; i < static_cast<int64_t>(units.size()); ++i) {
+    store::TrialPlan t;
+    t.point = s.point;
+    t.x = s.bit >= 0 ? s.bit : static_cast<double>(s.pop);
+    t.rep = static_cast<int>(i);
+    auto f = s.bit >= 0 ? p.bit_fault(s.bit_index, units[static_cast<size_t>(i)]) : p.fault(units[static_cast<size_t>(i)]);
+    t.faults = {f};
+    out.push_back(std::move(t));
+  }
+}
+
+}  // namespace
+
+std::vector<store::TrialPlan> plan_sfi(const PlanInput& in) {
+  const auto pops = fault::populations(in.injector, in.exec, in.config.layers, in.config.bits, in.config.fault_model_name);
+  const auto strata = sfi_strata(in.config, pops, in.injector, in.exec);
+  std::vector<store::TrialPlan> out;
+  nlohmann::json js = nlohmann::json::array();
+  for (size_t i = 0; i < strata.size(); ++i) {
+    const auto& s = strata[i];
+    js.push_back({{"point", s.point}, {"layer", s.layer}, {"bit", s.bit}, {"N", s.N}, {"n_planned", s.n}});
+    draw(in, pops, s, i, 0, s.n, out);
+  }
+  int64_t id = 0;
+  for (auto& t : out) t.faults[0].id = id++;
+  if (in.meta) (*in.meta)["strata"] = js.dump();
+  return out;
+}
+
+std::vector<store::TrialPlan> extend_sfi(const PlanInput& in, const store::Store& st) {
+  const auto& c = in.config;
+  if (c.method != "adaptive") return {};
+  const auto pops = fault::populations(in.injector, in.exec, c.layers, c.bits, c.fault_model_name);
+  const auto strata = sfi_strata(c, pops, in.injector, in.exec);
+  const double t = c.t > 0 ? c.t : stats::t_for_confidence(c.confidence);
+  const auto est = estimate_store(st, c.nonfinite, parse_criticality(c.criticality), t);
+  std::map<std::string, const StratumResult*> by_point;
+  for (const auto& r : est.strata) by_point[r.info.point] = &r;
+  std::vector<store::TrialPlan> out;
+  int64_t id = est.trials;
+  for (size_t i = 0; i < strata.size(); ++i) {
+    const auto it = by_point.find(strata[i].point);
+    if (it == by_point.end()) continue;
+    const auto& r = *it->second;
+    if (r.finished < r.planned) return {};  // extend only once every planned trial is done
+    const int64_t next = stats::adaptive_next(strata[i].N, r.planned, r.est.p, c.error, t);
+    if (next > r.planned) draw(in, pops, strata[i], i, r.planned, next, out);
+  }
+  for (auto& tr : out) tr.faults[0].id = id++;
+  return out;
+}
+
+}  // namespace cnnfi::campaign

@@ -1,0 +1,94 @@
+// cnnfi estimate: critical-rate estimates with error margins from an exhaustive or sfi store,
+// per layer, per bit and for the network (and, with --strata, per (layer, bit) subpopulation),
+// recomputed from the stored facts under any criticality and non-finite policy.
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "campaign/estimates.h"
+#include "cli/commands.h"
+#include "stats/sample_size.h"
+#include "store/store.h"
+
+namespace cnnfi::cli {
+
+namespace {
+
+struct EstimateOptions {
+  std::string store, criticality, nonfinite;
+  double t = 0;
+  bool json = false, strata = false;
+};
+
+nlohmann::json to_json(const stats::Estimate& e, nlohmann::json extra = nlohmann::json::object()) {
+  extra.update({{"N", e.population}, {"n", e.sample}, {"p", e.p}, {"margin", e.margin}});
+  return extra;
+}
+
+}  // namespace
+
+nlohmann::json estimates_json(const campaign::Estimates& e) {
+  nlohmann::json j = {{"t", e.t}, {"network", to_json(e.network)}};
+  j["layers"] = nlohmann::json::array();
+  for (const auto& [name, est] : e.layers) j["layers"].push_back(to_json(est, {{"name", name}}));
+  j["bits"] = nlohmann::json::array();
+  for (const auto& [bit, est] : e.bits) j["bits"].push_back(to_json(est, {{"bit", bit}}));
+  j["strata"] = nlohmann::json::array();
+  for (const auto& s : e.strata)
+    j["strata"].push_back(to_json(s.est, {{"layer", s.info.layer}, {"bit", s.info.bit}, {"planned", s.planned}}));
+  return j;
+}
+
+void print_estimates(const std::string& db, const std::string& criticality, const std::string& nonfinite, double t,
+                     bool strata) {
+  store::Store st(db);
+  const auto meta = st.meta();
+  const auto policy = campaign::parse_nonfinite(nonfinite.empty() ? meta.at("nonfinite") : nonfinite);
+  std::string crit = criticality;
+  if (crit.empty()) crit = meta.count("criticality") ? meta.at("criticality") : "pairs";
+  if (t <= 0) t = meta.count("t") ? std::stod(meta.at("t")) : 2.58;
+  const auto e = campaign::estimate_store(st, policy, campaign::parse_criticality(crit), t);
+  std::printf("%s: %s campaign, critical rate (%s, non-finite: %s, t = %g)%s\n", db.c_str(), meta.at("kind").c_str(),
+              crit.c_str(), campaign::to_string(policy).c_str(), t,
+              meta.count("status") && meta.at("status") != "complete" ? "  [campaign not finished]" : "");
+  std::printf("%-36s %12s %10s %7s %12s %10s\n", "layer", "N", "n", "% inj", "p", "margin");
+  auto row = [](const std::string& name, const stats::Estimate& x) {
+    std::printf("%-36s %12lld %10lld %7.3f %12.6f %10.6f\n", name.c_str(), static_cast<long long>(x.population),
+                static_cast<long long>(x.sample), x.population ? 100.0 * x.sample / x.population : 0.0, x.p, x.margin);
+  };
+  for (const auto& [name, x] : e.layers) row(name, x);
+  row("network", e.network);
+  if (!e.bits.empty()) {
+    std::printf("\n%-36s %12s %10s %7s %12s %10s\n", "bit (over layers)", "N", "n", "% inj", "p", "margin");
+    for (const auto& [b, x] : e.bits) row(std::to_string(b), x);
+  }
+  if (strata) {
+    std::printf("\n%-36s %12s %10s %7s %12s %10s\n", "subpopulation", "N", "n", "% inj", "p", "margin");
+    for (const auto& s : e.strata) row(s.info.point, s.est);
+  }
+}
+
+void setup_estimate(CLI::App& app) {
+  auto o = std::make_shared<EstimateOptions>();
+  auto* sub = app.add_subcommand("estimate", "critical-rate estimates with error margins of an exhaustive or sfi store");
+  sub->add_option("store", o->store, "result store (.db)")->required()->check(CLI::ExistingFile);
+  sub->add_option("--criticality", o->criticality, "pairs (default) | any | fraction:X");
+  sub->add_option("--nonfinite", o->nonfinite, "due | top1 | torch (default: as run)");
+  sub->add_option("--t", o->t, "t (default: the campaign's)");
+  sub->add_flag("--strata", o->strata, "also print every (layer, bit) subpopulation");
+  sub->add_flag("--json", o->json, "one JSON object: network, layers, bits, strata");
+  sub->callback([o] {
+    if (!o->json) return print_estimates(o->store, o->criticality, o->nonfinite, o->t, o->strata);
+    store::Store st(o->store);
+    const auto meta = st.meta();
+    const auto policy = campaign::parse_nonfinite(o->nonfinite.empty() ? meta.at("nonfinite") : o->nonfinite);
+    const std::string crit = !o->criticality.empty() ? o->criticality : meta.count("criticality") ? meta.at("criticality") : "pairs";
+    const double t = o->t > 0 ? o->t : meta.count("t") ? std::stod(meta.at("t")) : 2.58;
+    auto j = estimates_json(campaign::estimate_store(st, policy, campaign::parse_criticality(crit), t));
+    j["criticality"] = crit;
+    j["nonfinite"] = campaign::to_string(policy);
+    std::printf("%s\n", j.dump().c_str());
+  });
+}
+
+}  // namespace cnnfi::cli

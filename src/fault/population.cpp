@@ -1,0 +1,71 @@
+#include "fault/population.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "fault/generate.h"
+#include "util/error.h"
+
+namespace cnnfi::fault {
+
+WeightFault Population::fault(int64_t u) const {
+  if (u < 0 || u >= size()) fail("{}: fault unit {} outside the population of {}", param, u, size());
+  const int64_t bi = u / per_bit(), v = u % per_bit();
+  WeightFault f;
+  f.id = u;
+  f.param = param;
+  f.flat_index = v / per_weight_bit();
+  f.bit = bits[static_cast<size_t>(bi)];
+  f.model = both_stuck_at ? (v % 2 ? FaultModel::stuck_at_1 : FaultModel::stuck_at_0) : model;
+  f.burst = burst;
+  return f;
+}
+
+std::vector<std::string> weight_tensors(const WeightInjector& inj, const exec::Executor& exec) {
+  std::vector<std::string> out;
+  const auto& g = exec.graph();
+  for (const auto& n : g.nodes)
+    if ((n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" || n.op_type == "MatMul") &&
+        n.inputs.size() > 1 && n.inputs[1] >= 0) {
+      const std::string& name = g.values[static_cast<size_t>(n.inputs[1])].name;
+      if (inj.has(name) && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+    }
+  return out;
+}
+
+std::vector<Population> populations(const WeightInjector& inj, const exec::Executor& exec, const std::string& layers,
+                                    const std::string& bits, const std::string& fault_model) {
+  const auto names = layers.empty() || layers == "all" ? weight_tensors(inj, exec) : select_layers(inj, layers);
+  std::vector<Population> out;
+  for (const auto& name : names) {
+    Population p;
+    p.param = name;
+    p.weights = inj.numel(name);
+    p.bits = select_bits(inj, name, bits);
+    if (fault_model == "sa") p.both_stuck_at = true;
+    else p.model = parse_fault_model(fault_model, &p.burst);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<int64_t> permutation_prefix(int64_t n, int64_t k, uint64_t seed) {
+  k = std::clamp<int64_t>(k, 0, n);
+  Rng rng(seed);
+  std::unordered_map<int64_t, int64_t> moved;  // positions whose value differs from the identity
+  auto at = [&](int64_t i) {
+    const auto it = moved.find(i);
+    return it == moved.end() ? i : it->second;
+  };
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(k));
+  for (int64_t i = 0; i < k; ++i) {
+    const int64_t j = i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(n - i)));
+    const int64_t vi = at(i), vj = at(j);
+    out.push_back(vj);
+    moved[j] = vi;
+  }
+  return out;
+}
+
+}  // namespace cnnfi::fault

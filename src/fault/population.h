@@ -1,0 +1,47 @@
+// Fault populations for exhaustive and statistical campaigns (seed 004): every fault of one
+// model on one weight tensor over chosen bits. With `both_stuck_at`, each (weight, bit) holds
+// two faults, stuck-at-0 and stuck-at-1 (N = weights x bits x 2); the one equal to the stored
+// bit is provably masked, so the pair behaves as one bit flip plus one masked fault.
+// Units of a layer are numbered bit-major: unit = bit_index * per_bit() + v, and within a
+// bit v = weight * m + s (m = 2 for stuck-at pairs, s = 0 for sa0, 1 for sa1).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "fault/injector.h"
+#include "fault/rng.h"
+#include "fault/weight_fault.h"
+
+namespace cnnfi::fault {
+
+struct Population {
+  std::string param;
+  int64_t weights = 0;
+  std::vector<int> bits;
+  bool both_stuck_at = false;
+  FaultModel model = FaultModel::flip;  ///< when not both_stuck_at
+  int burst = kDefaultBurst;
+
+  int64_t per_weight_bit() const { return both_stuck_at ? 2 : 1; }
+  int64_t per_bit() const { return weights * per_weight_bit(); }  ///< N of one (layer, bit) subpopulation
+  int64_t size() const { return per_bit() * static_cast<int64_t>(bits.size()); }
+  /// Unit `u` of the layer (bit-major), or unit `v` of bit index `bi`.
+  WeightFault fault(int64_t u) const;
+  WeightFault bit_fault(size_t bi, int64_t v) const { return fault(static_cast<int64_t>(bi) * per_bit() + v); }
+};
+
+/// The weight tensors seed 004 counts: input 1 of Conv, ConvTranspose, Gemm and MatMul (no
+/// biases), in graph order.
+std::vector<std::string> weight_tensors(const WeightInjector& inj, const exec::Executor& exec);
+
+/// Populations of the selected layers ("all" = weight_tensors) and bits. `fault_model` is a
+/// fault-model name or "sa" for stuck-at pairs.
+std::vector<Population> populations(const WeightInjector& inj, const exec::Executor& exec, const std::string& layers,
+                                    const std::string& bits, const std::string& fault_model);
+
+/// The first k elements of a random permutation of [0, n) drawn from `seed` (sparse
+/// Fisher-Yates; k clipped to n): a uniform sample without replacement whose prefixes are the
+/// samples of smaller k, so adaptive rounds extend earlier ones.
+std::vector<int64_t> permutation_prefix(int64_t n, int64_t k, uint64_t seed);
+
+}  // namespace cnnfi::fault
