@@ -13,6 +13,7 @@ PACKAGES=(
   libopenmpi-dev zlib1g-dev libpng-dev libjpeg-dev libssl-dev
   dataset-fashion-mnist   # Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist
   libonnx-testdata        # official ONNX node test cases (conformance suite)
+  chromium                # headless browser: the report tests render the HTML report
 )
 
 SUDO=""
@@ -27,6 +28,10 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# npm installs the report's pinned front-end libraries at build time (report/package-lock.json).
+# A Node.js that already ships npm (e.g. NodeSource's) is used as it is.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup.sh: all ${#PACKAGES[@]} packages already installed"

@@ -95,4 +95,25 @@ Estimates estimate_store(const store::Store& st, NonFinitePolicy policy, const C
   return e;
 }
 
+namespace {
+
+nlohmann::json est_json(const stats::Estimate& e, nlohmann::json extra = nlohmann::json::object()) {
+  extra.update({{"N", e.population}, {"n", e.sample}, {"p", e.p}, {"margin", e.margin}});
+  return extra;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Estimates& e) {
+  nlohmann::json j = {{"t", e.t}, {"network", est_json(e.network)}};
+  j["layers"] = nlohmann::json::array();
+  for (const auto& [name, est] : e.layers) j["layers"].push_back(est_json(est, {{"name", name}}));
+  j["bits"] = nlohmann::json::array();
+  for (const auto& [bit, est] : e.bits) j["bits"].push_back(est_json(est, {{"bit", bit}}));
+  j["strata"] = nlohmann::json::array();
+  for (const auto& s : e.strata)
+    j["strata"].push_back(est_json(s.est, {{"layer", s.info.layer}, {"bit", s.info.bit}, {"planned", s.planned}}));
+  return j;
+}
+
 }  // namespace cnnfi::campaign

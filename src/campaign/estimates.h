@@ -9,6 +9,8 @@
 // Strata come from the store's "strata" metadata (written by the kind's planner).
 #pragma once
 #include <map>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -51,5 +53,7 @@ struct Estimates {
 
 std::vector<StratumInfo> read_strata(const std::map<std::string, std::string>& meta, const std::string& path);
 Estimates estimate_store(const store::Store& st, NonFinitePolicy policy, const Criticality& c, double t);
+/// {t, network, layers[{name,N,n,p,margin}], bits[{bit,...}], strata[{layer,bit,planned,...}]}
+nlohmann::json to_json(const Estimates& e);
 
 }  // namespace cnnfi::campaign

@@ -2,6 +2,7 @@
 // its options to the app and sets its callback.
 #pragma once
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -18,6 +19,10 @@ void setup_export(CLI::App& app);
 void setup_plan(CLI::App& app);
 void setup_estimate(CLI::App& app);
 void setup_validate(CLI::App& app);
+void setup_report(CLI::App& app);
+
+/// Writes the HTML report of `stores` to `output` (used by report and demo).
+void write_report(const std::vector<std::string>& stores, const std::string& output);
 
 /// Runs one campaign file (used by run and demo); returns the number of trials.
 int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume);

@@ -37,6 +37,7 @@ void run_trio(const DemoOptions& o) {
   fs::create_directories(o.out_dir);
   const std::vector<std::string> order = {"incremental-fp32", "incremental-q8", "bit-sweep", "layer-wise"};
   std::printf("\nseed-000 campaigns on the shipped ResNet-20 (demo size; stores in %s):\n", o.out_dir.c_str());
+  std::vector<std::string> stores;
   for (const auto& name : order) {
     const std::string file = o.campaigns_dir + "/" + name + ".yaml";
     if (!fs::exists(file)) fail("{}: demo campaign missing", file);
@@ -47,7 +48,11 @@ void run_trio(const DemoOptions& o) {
     std::printf("\n== %s\n", name.c_str());
     std::fflush(stdout);
     run_one(file, db, false);
+    stores.push_back(db);
   }
+  const std::string report = o.out_dir + "/report.html";
+  write_report(stores, report);
+  std::printf("\nReport: %s\n", fs::absolute(report).c_str());
   std::printf("\nFull size (R = 60, all 10,000 test images): cnnfi run %s/examples/resnet20-bit-sweep.yaml (and "
               "resnet20-incremental-fp32.yaml, resnet20-incremental-q8.yaml, resnet20-layer-wise.yaml)\n",
               CNNFI_SOURCE_DIR);

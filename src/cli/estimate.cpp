@@ -20,24 +20,7 @@ struct EstimateOptions {
   bool json = false, strata = false;
 };
 
-nlohmann::json to_json(const stats::Estimate& e, nlohmann::json extra = nlohmann::json::object()) {
-  extra.update({{"N", e.population}, {"n", e.sample}, {"p", e.p}, {"margin", e.margin}});
-  return extra;
-}
-
 }  // namespace
-
-nlohmann::json estimates_json(const campaign::Estimates& e) {
-  nlohmann::json j = {{"t", e.t}, {"network", to_json(e.network)}};
-  j["layers"] = nlohmann::json::array();
-  for (const auto& [name, est] : e.layers) j["layers"].push_back(to_json(est, {{"name", name}}));
-  j["bits"] = nlohmann::json::array();
-  for (const auto& [bit, est] : e.bits) j["bits"].push_back(to_json(est, {{"bit", bit}}));
-  j["strata"] = nlohmann::json::array();
-  for (const auto& s : e.strata)
-    j["strata"].push_back(to_json(s.est, {{"layer", s.info.layer}, {"bit", s.info.bit}, {"planned", s.planned}}));
-  return j;
-}
 
 void print_estimates(const std::string& db, const std::string& criticality, const std::string& nonfinite, double t,
                      bool strata) {
@@ -84,7 +67,7 @@ void setup_estimate(CLI::App& app) {
     const auto policy = campaign::parse_nonfinite(o->nonfinite.empty() ? meta.at("nonfinite") : o->nonfinite);
     const std::string crit = !o->criticality.empty() ? o->criticality : meta.count("criticality") ? meta.at("criticality") : "pairs";
     const double t = o->t > 0 ? o->t : meta.count("t") ? std::stod(meta.at("t")) : 2.58;
-    auto j = estimates_json(campaign::estimate_store(st, policy, campaign::parse_criticality(crit), t));
+    auto j = campaign::to_json(campaign::estimate_store(st, policy, campaign::parse_criticality(crit), t));
     j["criticality"] = crit;
     j["nonfinite"] = campaign::to_string(policy);
     std::printf("%s\n", j.dump().c_str());

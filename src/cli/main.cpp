@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cnnfi::cli::setup_plan(app);
   cnnfi::cli::setup_estimate(app);
   cnnfi::cli::setup_validate(app);
+  cnnfi::cli::setup_report(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

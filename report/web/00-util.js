@@ -1,0 +1,85 @@
+// cnnfi report: shared helpers. Every plot kind is one file (plot-*.js) that registers itself
+// with CNNFI.plot({...}); main.js lays the page out. Nothing here reaches the network.
+"use strict";
+const CNNFI = {
+  plots: [],
+  charts: [],
+  selftest: { errors: [], plots: {}, graphs: [] },
+  plot(kind) { this.plots.push(kind); },
+};
+window.addEventListener("error", (e) => CNNFI.selftest.errors.push(String(e.message || e)));
+{
+  const orig = console.error.bind(console);
+  console.error = (...a) => { CNNFI.selftest.errors.push(a.map(String).join(" ")); orig(...a); };
+}
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+function num(x, d = 4) { return x == null || Number.isNaN(x) ? "" : Number(x).toFixed(d); }
+function pct(x, d = 2) { return x == null ? "" : (100 * x).toFixed(d) + " %"; }
+
+function csvText(columns, rows) {
+  const q = (v) => { const s = v == null ? "" : String(v); return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; };
+  return [columns.map(q).join(",")].concat(rows.map((r) => r.map(q).join(","))).join("\n") + "\n";
+}
+function download(name, mime, text) {
+  const a = el("a", { href: URL.createObjectURL(new Blob([text], { type: mime })), download: name });
+  document.body.append(a); a.click(); a.remove();
+}
+// A table of every plotted number, with a CSV download button.
+function numberTable(id, columns, rows) {
+  const t = el("table", { class: "numbers", id: id + "-table" });
+  t.append(el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", { text: c })))));
+  const body = el("tbody");
+  for (const r of rows) body.append(el("tr", {}, ...r.map((v) => el("td", { text: typeof v === "number" ? num(v, 6) : v }))));
+  t.append(body);
+  const button = el("button", { class: "csv", text: "Download CSV" });
+  button.onclick = () => download(id + ".csv", "text/csv", csvText(columns, rows));
+  return el("details", { class: "table" }, el("summary", { text: "Numbers (" + rows.length + " rows)" }), button, t);
+}
+// A chart (SVG renderer) with SVG and PNG export.
+function makeChart(container, id, option) {
+  const box = el("div", { class: "chart", id: id });
+  container.append(box);
+  const chart = echarts.init(box, null, { renderer: "svg" });
+  option.animation = false;
+  option.toolbox = { feature: { saveAsImage: { title: "SVG", name: id }, dataZoom: {}, restore: {} } };
+  chart.setOption(option);
+  const png = el("button", { class: "png", text: "Save PNG" });
+  png.onclick = () => {
+    const img = new Image();
+    img.onload = () => {
+      const c = el("canvas"); c.width = box.clientWidth * 2; c.height = box.clientHeight * 2;
+      const g = c.getContext("2d"); g.fillStyle = "#fff"; g.fillRect(0, 0, c.width, c.height);
+      g.drawImage(img, 0, 0, c.width, c.height);
+      const a = el("a", { href: c.toDataURL("image/png"), download: id + ".png" }); document.body.append(a); a.click(); a.remove();
+    };
+    img.src = chart.getDataURL({ type: "svg" });
+  };
+  container.append(png);
+  CNNFI.charts.push({ id, chart, box });
+  return chart;
+}
+// A filled band between two polylines ([x, y] points in axis coordinates; x may be a category
+// index), drawn as one polygon: std bands, min/max envelopes.
+function bandSeries(name, lower, upper, color, opacity) {
+  const ok = (p) => p[1] != null && !Number.isNaN(p[1]);
+  const lo = lower.filter(ok), hi = upper.filter(ok);
+  return {
+    name, type: "custom", silent: true, data: [[0, 0]], z: 1, tooltip: { show: false },
+    renderItem(params, api) {
+      if (params.dataIndex !== 0 || !lo.length) return null;
+      const points = lo.map((p) => api.coord(p)).concat(hi.slice().reverse().map((p) => api.coord(p)));
+      return { type: "polygon", shape: { points }, style: { fill: color, opacity } };
+    },
+  };
+}
+const FIELD_COLORS = { sign: "#d62728", exponent: "#ff7f0e", mantissa: "#1f77b4", integer: "#ff7f0e", fraction: "#1f77b4",
+                       magnitude: "#1f77b4", "": "#7f7f7f" };
+const OUTCOME_COLORS = { masked: "#2ca02c", tolerable: "#bcbd22", critical: "#d62728", due: "#9467bd" };

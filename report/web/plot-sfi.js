@@ -1,0 +1,42 @@
+// Seed-004 estimates (exhaustive and sfi campaigns): critical rate per layer and per bit with
+// its error margin, and the number of faults injected per layer against the population.
+function errorBars(data) {
+  return {
+    type: "custom", name: "margin", data,
+    renderItem(params, api) {
+      const lo = api.coord([api.value(0), api.value(1)]), hi = api.coord([api.value(0), api.value(2)]);
+      return { type: "group", children: [
+        { type: "line", shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: { stroke: "#000" } },
+        { type: "line", shape: { x1: lo[0] - 4, y1: lo[1], x2: lo[0] + 4, y2: lo[1] }, style: { stroke: "#000" } },
+        { type: "line", shape: { x1: hi[0] - 4, y1: hi[1], x2: hi[0] + 4, y2: hi[1] }, style: { stroke: "#000" } } ] };
+    },
+    tooltip: { show: false },
+  };
+}
+function estimatePlot(id, title, key, label) {
+  CNNFI.plot({
+    id, title,
+    applies: (c) => c.estimates && c.estimates[key].length > 0,
+    build(cs) {
+      const series = [], rows = [];
+      const cats = [...new Set(cs.flatMap((c) => c.estimates[key].map((r) => String(r[label]))))];
+      cs.forEach((c) => {
+        const by = Object.fromEntries(c.estimates[key].map((r) => [String(r[label]), r]));
+        series.push({ name: c.name, type: "bar", data: cats.map((k) => (by[k] ? by[k].p : null)) });
+        series.push(errorBars(cats.map((k, i) => (by[k] ? [i, Math.max(0, by[k].p - by[k].margin), by[k].p + by[k].margin] : [i, null, null]))));
+        series.push({ name: c.name + " injected n", type: "line", yAxisIndex: 1, data: cats.map((k) => (by[k] ? by[k].n : null)) });
+        for (const k of cats) if (by[k]) rows.push([c.name, k, by[k].N, by[k].n, by[k].p, by[k].margin]);
+      });
+      return {
+        option: { tooltip: { trigger: "axis" }, legend: {}, grid: { bottom: 110 },
+                  xAxis: { type: "category", data: cats, axisLabel: { rotate: 60 } },
+                  yAxis: [{ type: "value", name: "critical rate" }, { type: "log", name: "faults injected (n)" }], series },
+        note: "Bars: critical rate; whiskers: ± error margin (eq. 1 at the campaign's t, 0 where injected exhaustively); line: n.",
+        columns: ["campaign", label, "N", "n", "p", "margin"],
+        rows,
+      };
+    },
+  });
+}
+estimatePlot("sfi-layers", "Critical rate per layer with error margins", "layers", "name");
+estimatePlot("sfi-bits", "Critical rate per bit with error margins", "bits", "bit");

@@ -1,0 +1,75 @@
+// Lays the page out from the embedded data: summary and findings per campaign, one section per
+// plot kind that applies (campaigns of that kind side by side), the network graph, the tables.
+function summaryTable(c) {
+  const m = c.meta;
+  const rows = [
+    ["campaign", c.name + " (" + c.kind + ")"],
+    ["store", c.store],
+    ["status", c.complete ? "complete" : "NOT FINISHED: " + c.finished + " of " + c.planned + " trials"],
+    ["model", c.model_name + (c.parameters != null ? " — " + c.parameters.toLocaleString("en") + " parameters" : "")],
+    ["model SHA-256", c.model_sha256],
+    ["golden accuracy", "top-1 " + num(c.golden_top1) + ", top-5 " + num(c.golden_top5)],
+    ["data", m.data + " (" + m.images + " images), SHA-256 " + (m.data_sha256 || "")],
+    ["format", m.format], ["seed", m.seed], ["non-finite outputs", m.nonfinite],
+    ["cnnfi version", m.cnnfi_version], ["started", m.started || ""], ["finished", m.finished || ""],
+    ["duration", m.run_seconds ? num(Number(m.run_seconds), 1) + " s" : ""],
+  ];
+  const t = el("table", { class: "summary" });
+  for (const [k, v] of rows) t.append(el("tr", {}, el("th", { text: k }), el("td", { text: String(v) })));
+  return t;
+}
+
+function main() {
+  const root = document.getElementById("report");
+  let data;
+  try {
+    data = JSON.parse(document.getElementById("cnnfi-data").textContent);
+  } catch (e) {
+    root.append(el("p", { class: "error", text: "This report's data could not be read (" + e.message + "). Re-create it with cnnfi report." }));
+    throw e;
+  }
+  root.append(el("h1", { text: "cnnfi fault-injection report" }),
+              el("p", { class: "meta", text: "cnnfi " + data.cnnfi_version + ", generated " + data.generated }));
+  const unfinished = data.campaigns.filter((c) => !c.complete);
+  if (unfinished.length)
+    root.append(el("p", { class: "warning", text: "Campaign still running or stopped early: " +
+      unfinished.map((c) => c.name + " (" + c.finished + " of " + c.planned + " trials)").join(", ") +
+      ". The plots show the finished trials only; run it again with --resume, then re-create this report." }));
+  for (const c of data.campaigns) {
+    const s = el("section", { class: "campaign" }, el("h2", { text: c.name }));
+    s.append(el("ul", { class: "findings" }, ...c.findings.map((f) => el("li", { text: f }))));
+    s.append(summaryTable(c));
+    s.append(el("details", {}, el("summary", { text: "Campaign config as run (YAML)" }), el("pre", { text: c.meta.config_yaml || "" })));
+    root.append(s);
+  }
+  for (const kind of CNNFI.plots) {
+    const cs = data.campaigns.filter(kind.applies);
+    if (!cs.length) continue;
+    const built = kind.build(cs);
+    const s = el("section", { class: "plot" }, el("h2", { text: kind.title }));
+    root.append(s);
+    const chart = makeChart(s, kind.id, built.option);
+    if (built.note) s.append(el("p", { class: "note", text: built.note }));
+    s.append(numberTable(kind.id, built.columns, built.rows));
+    const opt = chart.getOption();
+    CNNFI.selftest.plots[kind.id] = {
+      series: opt.series.length,
+      points: opt.series.reduce((a, x) => a + (x.data ? x.data.filter((d) => d != null).length : 0), 0),
+      marks: chart.getDom().querySelectorAll("path, rect").length,
+      rows: built.rows.length,
+    };
+  }
+  const models = [...new Set(data.campaigns.map((c) => c.model_sha256))];
+  for (const sha of models) {
+    const graph = data.graphs[sha];
+    const s = el("section", { class: "graph" }, el("h2", { text: "Network graph: " + data.campaigns.find((c) => c.model_sha256 === sha).model_name }));
+    root.append(s);
+    if (!graph || graph.missing) { s.append(el("p", { class: "warning", text: "Graph not available: " + (graph ? graph.missing : "no model") })); continue; }
+    drawGraph(s, graph, data.campaigns.filter((c) => c.model_sha256 === sha));
+  }
+  window.addEventListener("resize", () => CNNFI.charts.forEach((c) => c.chart.resize()));
+}
+
+try { main(); } catch (e) { CNNFI.selftest.errors.push(String(e && e.stack || e)); }
+const st = document.getElementById("cnnfi-selftest");
+st.textContent = JSON.stringify(CNNFI.selftest);

@@ -1,0 +1,185 @@
+// The HTML report: numbers equal to the store's (recomputed here with SQL, not with the report
+// code), rendered in headless Chromium with no console errors, every plot drawn, one graph node
+// per ONNX node, size; clear errors for a damaged store and a banner for an unfinished one.
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <onnx/onnx_pb.h>
+
+#include "campaign/runner.h"
+#include "report/data.h"
+#include "report/html.h"
+#include "onnx/import.h"
+#include "support/support.h"
+#include "util/error.h"
+#include "util/file.h"
+
+using namespace cnnfi;
+using nlohmann::json;
+
+namespace {
+
+std::string lenet() { return test::source_dir() + "/models/lenet5-fmnist.onnx"; }
+
+std::string yaml(const test::TempDir& d, const std::string& name, const std::string& body) {
+  const std::string path = d.file(name);
+  std::ofstream(path) << "model: " << lenet() << "\ndata: fashion-mnist:test\nlimit: 60\nbatch: 60\n" << body;
+  return path;
+}
+
+void run(const std::string& file, const std::string& db) {
+  campaign::RunOptions ro;
+  ro.output = db;
+  campaign::run_campaign(campaign::load_campaign(file), ro);
+}
+
+/// The four plot kinds of seed 000 plus the per-fault kinds, small, on LeNet-5.
+std::vector<std::string> make_stores(const test::TempDir& d) {
+  std::vector<std::string> dbs;
+  const std::vector<std::pair<std::string, std::string>> c = {
+      {"inc", "kind: incremental\nschedule: [0, 1, 10]\nrepetitions: 3\n"},
+      {"bits", "kind: bit-sweep\nfaults_per_bit: 2\nrepetitions: 2\nbits: 20-31\n"},
+      {"layers", "kind: layer-wise\nrate: 0.001\nrepetitions: 2\n"},
+      {"sfi", "kind: sfi\nmethod: data-unaware\nerror: 0.2\nlayers: [fc3.weight, conv1.weight]\nbits: 24-31\nfault_model: sa\n"},
+  };
+  for (const auto& [name, body] : c) {
+    dbs.push_back(d.file(name + ".db"));
+    run(yaml(d, name + ".yaml", body), dbs.back());
+  }
+  return dbs;
+}
+
+/// Mean top-1 per point straight from SQLite.
+std::map<std::string, double> sql_mean_top1(const std::string& db) {
+  sqlite3* h = nullptr;
+  sqlite3_open(db.c_str(), &h);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(h,
+                     "SELECT t.point, AVG(1.0 - CAST(r.misclassified AS REAL) / r.images) FROM trials t JOIN results r "
+                     "ON r.trial = t.trial GROUP BY t.point",
+                     -1, &s, nullptr);
+  std::map<std::string, double> out;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = sqlite3_column_double(s, 1);
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return out;
+}
+
+/// The text between `open` and the next `close` (std::regex recurses too deep on 1 MB pages).
+std::string between(const std::string& text, const std::string& open, const std::string& close) {
+  const auto a = text.find(open);
+  if (a == std::string::npos) return "";
+  const auto b = text.find(close, a + open.size());
+  return b == std::string::npos ? "" : text.substr(a + open.size(), b - a - open.size());
+}
+
+bool have_chromium() { return std::system("command -v chromium >/dev/null 2>&1") == 0; }
+
+std::string chromium(const std::string& args) {
+  const std::string cmd = "timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run "
+                          "--disable-background-networking --virtual-time-budget=15000 " + args + " 2>/dev/null";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+}  // namespace
+
+TEST(Report, NumbersEqualTheStore) {
+  test::TempDir d;
+  const auto dbs = make_stores(d);
+  const json data = report::report_data(dbs);
+  ASSERT_EQ(data["campaigns"].size(), 4u);
+  for (size_t i = 0; i < 3; ++i) {
+    const auto sql = sql_mean_top1(dbs[i]);
+    const auto& c = data["campaigns"][i];
+    ASSERT_EQ(c["points"].size(), sql.size()) << dbs[i];
+    for (const auto& p : c["points"])
+      EXPECT_NEAR(p["top1"]["mean"].get<double>(), sql.at(p["point"].get<std::string>()), 1e-12) << p["point"];
+    EXPECT_TRUE(c["complete"].get<bool>());
+  }
+  // The embedded data in the page is the same object.
+  const std::string html = report::render_html(data);
+  const std::string embedded = between(html, "<script type=\"application/json\" id=\"cnnfi-data\">", "</script>");
+  ASSERT_FALSE(embedded.empty());
+  EXPECT_EQ(json::parse(embedded), data);
+  // Findings name the worst layer of the layer-wise campaign.
+  double worst = -1;
+  std::string worst_layer;
+  const double golden = data["campaigns"][2]["golden_top1"];
+  for (const auto& [pt, mean] : sql_mean_top1(dbs[2]))
+    if (golden - mean > worst) worst = golden - mean, worst_layer = pt.substr(6);
+  EXPECT_NE(data["campaigns"][2]["findings"][0].get<std::string>().find(worst_layer), std::string::npos);
+}
+
+TEST(Report, RendersInHeadlessChromiumWithEveryPlotAndTheWholeGraph) {
+  if (!have_chromium()) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  test::TempDir d;
+  const auto dbs = make_stores(d);
+  std::string args;
+  for (const auto& db : dbs) args += " " + db;
+  const auto r = test::run_cnnfi("report" + args + " -o " + d.file("r.html"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_LT(std::filesystem::file_size(d.file("r.html")), 5u << 20);
+  const std::string dom = chromium("--dump-dom file://" + d.file("r.html"));
+  const std::string self = between(dom, "<pre id=\"cnnfi-selftest\">", "</pre>");
+  ASSERT_FALSE(self.empty()) << dom.substr(0, 2000);
+  const json st = json::parse(self);
+  EXPECT_TRUE(st["errors"].empty()) << st["errors"].dump();
+  for (const char* id : {"accuracy-vs-faults", "bit-position", "layer-wise", "outcomes-by-layer", "outcomes-by-bit",
+                         "sfi-layers", "sfi-bits"}) {
+    ASSERT_TRUE(st["plots"].contains(id)) << id << " " << st.dump();
+    EXPECT_GT(st["plots"][id]["points"].get<int>(), 0) << id;
+    EXPECT_GT(st["plots"][id]["marks"].get<int>(), 5) << id;
+    EXPECT_GT(st["plots"][id]["rows"].get<int>(), 0) << id;
+  }
+  onnx::ModelProto proto = onnx_io::parse_model(read_file(lenet()), lenet());
+  ASSERT_EQ(st["graphs"].size(), 1u);
+  EXPECT_EQ(st["graphs"][0]["nodes"].get<int>(), proto.graph().node_size());
+  EXPECT_EQ(st["graphs"][0]["drawn"].get<int>(), proto.graph().node_size());
+  EXPECT_GT(st["graphs"][0]["links"].get<int>(), 0);
+  // The table of the incremental plot shows the store's numbers.
+  EXPECT_NE(dom.find("accuracy-vs-faults-table"), std::string::npos);
+  chromium("--hide-scrollbars --window-size=1300,5000 --screenshot=" + d.file("report.png") + " file://" + d.file("r.html"));
+  EXPECT_TRUE(std::filesystem::exists(d.file("report.png")));
+  if (const char* keep = std::getenv("CNNFI_TEST_ARTIFACTS"))
+    std::filesystem::copy_file(d.file("report.png"), std::string(keep) + "/report.png",
+                               std::filesystem::copy_options::overwrite_existing);
+}
+
+TEST(Report, DamagedOrUnfinishedStoresGiveClearMessages) {
+  test::TempDir d;
+  test::write_bytes(d.file("junk.db"), std::string(4096, 'x'));
+  auto r = test::run_cnnfi("report " + d.file("junk.db") + " -o " + d.file("x.html"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("junk.db"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("damaged"), std::string::npos) << r.output;
+  r = test::run_cnnfi("report " + d.file("missing.db") + " -o " + d.file("x.html"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("no such result store"), std::string::npos) << r.output;
+  // An unfinished campaign: drop the last results, as if it were still running.
+  const std::string db = d.file("inc.db");
+  run(yaml(d, "inc.yaml", "kind: incremental\nschedule: [0, 1, 10]\nrepetitions: 3\n"), db);
+  sqlite3* h = nullptr;
+  sqlite3_open(db.c_str(), &h);
+  sqlite3_exec(h, "DELETE FROM results WHERE trial >= 5; UPDATE meta SET value = 'running' WHERE key = 'status';", nullptr, nullptr, nullptr);
+  sqlite3_close(h);
+  r = test::run_cnnfi("report " + db + " -o " + d.file("u.html"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("not finished (5 of 9 trials)"), std::string::npos) << r.output;
+  const json data = report::report_data({db});
+  EXPECT_FALSE(data["campaigns"][0]["complete"].get<bool>());
+  EXPECT_NE(read_file(d.file("u.html")).find("cnnfi-data"), std::string::npos);
+}
