@@ -70,6 +70,8 @@ function main() {
   window.addEventListener("resize", () => CNNFI.charts.forEach((c) => c.chart.resize()));
 }
 
+const t0 = performance.now();
 try { main(); } catch (e) { CNNFI.selftest.errors.push(String(e && e.stack || e)); }
+CNNFI.selftest.render_ms = performance.now() - t0;
 const st = document.getElementById("cnnfi-selftest");
 st.textContent = JSON.stringify(CNNFI.selftest);
