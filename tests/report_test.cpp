@@ -159,6 +159,39 @@ TEST(Report, RendersInHeadlessChromiumWithEveryPlotAndTheWholeGraph) {
                                std::filesystem::copy_options::overwrite_existing);
 }
 
+TEST(Report, TheDemoCampaignsRenderWithTheWholeResNetGraph) {
+  if (!have_chromium()) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  // The demo's own campaign files (examples/demo/), on 100 images instead of 1,000.
+  test::TempDir d;
+  std::string args;
+  for (const char* name : {"incremental-fp32", "incremental-q8", "bit-sweep", "layer-wise"}) {
+    auto cfg = campaign::load_campaign(test::source_dir() + "/examples/demo/" + name + ".yaml");
+    cfg.limit = 100;
+    campaign::RunOptions ro;
+    ro.output = d.file(std::string(name) + ".db");
+    campaign::run_campaign(cfg, ro);
+    args += " " + ro.output;
+  }
+  const auto r = test::run_cnnfi("report" + args + " -o " + d.file("demo.html"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string dom = chromium("--dump-dom file://" + d.file("demo.html"));
+  const json st = json::parse(between(dom, "<pre id=\"cnnfi-selftest\">", "</pre>"));
+  EXPECT_TRUE(st["errors"].empty()) << st["errors"].dump();
+  for (const char* id : {"accuracy-vs-faults", "bit-position", "layer-wise"}) {
+    ASSERT_TRUE(st["plots"].contains(id)) << id;
+    EXPECT_GT(st["plots"][id]["marks"].get<int>(), 5) << id;
+  }
+  const std::string model = test::source_dir() + "/models/resnet20-fmnist.onnx";
+  onnx::ModelProto proto = onnx_io::parse_model(read_file(model), model);
+  ASSERT_EQ(st["graphs"].size(), 1u);
+  EXPECT_EQ(st["graphs"][0]["drawn"].get<int>(), proto.graph().node_size());
+  chromium("--hide-scrollbars --window-size=1300,6000 --screenshot=" + d.file("demo.png") + " file://" + d.file("demo.html"));
+  EXPECT_TRUE(std::filesystem::exists(d.file("demo.png")));
+  if (const char* keep = std::getenv("CNNFI_TEST_ARTIFACTS"))
+    std::filesystem::copy_file(d.file("demo.png"), std::string(keep) + "/demo-report.png",
+                               std::filesystem::copy_options::overwrite_existing);
+}
+
 TEST(Report, DamagedOrUnfinishedStoresGiveClearMessages) {
   test::TempDir d;
   test::write_bytes(d.file("junk.db"), std::string(4096, 'x'));
