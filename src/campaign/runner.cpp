@@ -16,6 +16,7 @@
 #include "stats/sample_size.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/strings.h"
 #include "util/sha256.h"
 
 namespace cnnfi::campaign {
@@ -39,13 +40,6 @@ std::string data_sha256(data::Source& src) {
     h.update(lab.data(), lab.size() * sizeof(int64_t));
   }
   return h.hex();
-}
-
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
 }
 
 }  // namespace

@@ -20,16 +20,30 @@ struct EstimateOptions {
   bool json = false, strata = false;
 };
 
+/// The policy, criticality and t asked for, each defaulting to what the campaign ran with.
+struct Resolved {
+  campaign::NonFinitePolicy policy;
+  std::string criticality;
+  double t;
+};
+
+Resolved resolve(const std::map<std::string, std::string>& meta, const std::string& criticality,
+                 const std::string& nonfinite, double t) {
+  return {campaign::parse_nonfinite(nonfinite.empty() ? meta.at("nonfinite") : nonfinite),
+          !criticality.empty() ? criticality : meta.count("criticality") ? meta.at("criticality") : "pairs",
+          t > 0 ? t : meta.count("t") ? std::stod(meta.at("t")) : 2.58};
+}
+
 }  // namespace
 
-void print_estimates(const std::string& db, const std::string& criticality, const std::string& nonfinite, double t,
+void print_estimates(const std::string& db, const std::string& criticality, const std::string& nonfinite, double t_in,
                      bool strata) {
   store::Store st(db);
   const auto meta = st.meta();
-  const auto policy = campaign::parse_nonfinite(nonfinite.empty() ? meta.at("nonfinite") : nonfinite);
-  std::string crit = criticality;
-  if (crit.empty()) crit = meta.count("criticality") ? meta.at("criticality") : "pairs";
-  if (t <= 0) t = meta.count("t") ? std::stod(meta.at("t")) : 2.58;
+  const auto r = resolve(meta, criticality, nonfinite, t_in);
+  const auto policy = r.policy;
+  const std::string& crit = r.criticality;
+  const double t = r.t;
   const auto e = campaign::estimate_store(st, policy, campaign::parse_criticality(crit), t);
   std::printf("%s: %s campaign, critical rate (%s, non-finite: %s, t = %g)%s\n", db.c_str(), meta.at("kind").c_str(),
               crit.c_str(), campaign::to_string(policy).c_str(), t,
@@ -63,13 +77,10 @@ void setup_estimate(CLI::App& app) {
   sub->callback([o] {
     if (!o->json) return print_estimates(o->store, o->criticality, o->nonfinite, o->t, o->strata);
     store::Store st(o->store);
-    const auto meta = st.meta();
-    const auto policy = campaign::parse_nonfinite(o->nonfinite.empty() ? meta.at("nonfinite") : o->nonfinite);
-    const std::string crit = !o->criticality.empty() ? o->criticality : meta.count("criticality") ? meta.at("criticality") : "pairs";
-    const double t = o->t > 0 ? o->t : meta.count("t") ? std::stod(meta.at("t")) : 2.58;
-    auto j = campaign::to_json(campaign::estimate_store(st, policy, campaign::parse_criticality(crit), t));
-    j["criticality"] = crit;
-    j["nonfinite"] = campaign::to_string(policy);
+    const auto r = resolve(st.meta(), o->criticality, o->nonfinite, o->t);
+    auto j = campaign::to_json(campaign::estimate_store(st, r.policy, campaign::parse_criticality(r.criticality), r.t));
+    j["criticality"] = r.criticality;
+    j["nonfinite"] = campaign::to_string(r.policy);
     std::printf("%s\n", j.dump().c_str());
   });
 }

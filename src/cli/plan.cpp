@@ -9,6 +9,7 @@
 #include "exec/executor.h"
 #include "fault/generate.h"
 #include "fault/injector.h"
+#include "fault/population.h"
 #include "onnx/import.h"
 #include "repr/format.h"
 #include "stats/data_aware.h"
@@ -25,18 +26,6 @@ struct PlanOptions {
   bool json = false;
 };
 
-/// The weight tensors the seed counts: input 1 of Conv, ConvTranspose, Gemm and MatMul.
-std::vector<std::string> weight_layers(const fault::WeightInjector& inj, const exec::Executor& ex) {
-  std::vector<std::string> out;
-  for (const auto& n : ex.graph().nodes)
-    if ((n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" || n.op_type == "MatMul") &&
-        n.inputs.size() > 1 && n.inputs[1] >= 0) {
-      const std::string& name = ex.graph().values[n.inputs[1]].name;
-      if (inj.has(name) && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
-    }
-  return out;
-}
-
 void run_plan(const PlanOptions& o) {
   if (o.method != "network" && o.method != "layer" && o.method != "data-unaware" && o.method != "data-aware")
     fail("--method '{}': allowed values are network, layer, data-unaware, data-aware", o.method);
@@ -44,7 +33,7 @@ void run_plan(const PlanOptions& o) {
   exec::Executor ex(onnx_io::load_model(o.model));
   const auto& format = repr::find_format(o.format);
   fault::WeightInjector inj(ex, format);
-  const auto layers = o.layers.empty() ? weight_layers(inj, ex) : fault::select_layers(inj, o.layers);
+  const auto layers = o.layers.empty() ? fault::weight_tensors(inj, ex) : fault::select_layers(inj, o.layers);
   const auto bits = fault::select_bits(inj, layers.at(0), o.bits);
   const int64_t per_fault = o.fault_model == "sa" ? 2 : 1;
   std::vector<int64_t> pops;

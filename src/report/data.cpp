@@ -15,6 +15,7 @@
 #include "repr/format.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/strings.h"
 #include "util/file.h"
 #include "util/sha256.h"
 
@@ -183,13 +184,6 @@ json campaign_json(const std::string& path, json& graphs) {
   if (graphs[sha].contains("parameters")) c["parameters"] = graphs[sha]["parameters"];
   c["findings"] = findings(c);
   return c;
-}
-
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
 }
 
 }  // namespace

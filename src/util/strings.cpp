@@ -1,5 +1,7 @@
 #include "util/strings.h"
 
+#include <ctime>
+
 #include <cstdlib>
 
 #include "util/error.h"
@@ -63,6 +65,13 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
     out += parts[i];
   }
   return out;
+}
+
+std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
 }
 
 }  // namespace cnnfi

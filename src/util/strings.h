@@ -14,4 +14,7 @@ std::vector<float> parse_floats(const std::string& s, const std::string& what);
 std::pair<int, int> parse_hw(const std::string& s, const std::string& what);
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 
+/// The current time as ISO 8601 UTC, e.g. 2026-11-22T06:41:34Z.
+std::string now_utc();
+
 }  // namespace cnnfi
