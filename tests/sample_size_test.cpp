@@ -72,7 +72,7 @@ TEST(SampleSize, ErrorMarginInvertsTheSampleSize) {
 
 TEST(DataAware, BitStatisticsByHand) {
   // 0.5 = 0x3f000000 and -0.5 = 0xbf000000.
-  const auto crit = stats::data_aware_p({at::tensor({0.5f, -0.5f})}, repr::find_format("fp32"));
+  const auto crit = stats::data_aware_p({at::tensor({0.5f, -0.5f})}, repr::find_format("fp32"), stats::PRule::fence);
   ASSERT_EQ(crit.size(), 32u);
   EXPECT_DOUBLE_EQ(crit[31].f0, 0.5);       // sign
   EXPECT_DOUBLE_EQ(crit[31].d01, 1.0);      // 0.5 -> -0.5
@@ -98,7 +98,7 @@ TEST(DataAware, ShippedResnet20NeedsFarFewerFaultsThanDataUnaware) {
       pops.push_back(golden.back().numel() * 32 * 2);
     }
   ASSERT_EQ(layers.size(), 20u);
-  const auto crit = stats::data_aware_p(golden, repr::find_format("fp32"));
+  const auto crit = stats::data_aware_p(golden, repr::find_format("fp32"), stats::PRule::fence);
   std::vector<double> p;
   for (const auto& c : crit) p.push_back(c.p);
   EXPECT_DOUBLE_EQ(p[30], 0.5);            // the exponent MSB is the most critical

@@ -18,7 +18,7 @@ const char* kKindList = "incremental, bit-sweep, layer-wise, single, exhaustive,
 const std::set<std::string> kKeys = {"kind", "model", "data", "limit", "per_class", "batch", "preprocessing", "format",
                                      "seed", "repetitions", "fault_model", "layers", "bits", "nonfinite", "schedule",
                                      "faults_per_bit", "rate", "faults", "count", "name", "description", "method",
-                                     "error", "confidence", "t", "criticality"};
+                                     "error", "confidence", "t", "criticality", "p_rule"};
 
 template <typename T>
 T get(const YAML::Node& n, const std::string& key, const std::string& file, const char* what) {
@@ -132,6 +132,14 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
   if (root["criticality"]) c.criticality = get<std::string>(root["criticality"], "criticality", file, "a string");
   if (c.criticality != "pairs" && c.criticality != "any" && c.criticality.rfind("fraction:", 0) != 0)
     fail("{}: key 'criticality': '{}' is not one of pairs, any, fraction:X", file, c.criticality);
+  if (root["p_rule"]) {
+    const auto v = get<std::string>(root["p_rule"], "p_rule", file, "a string");
+    try {
+      c.p_rule = stats::parse_p_rule(v);
+    } catch (const Error& e) {
+      fail("{}: key 'p_rule': {}", file, e.what());
+    }
+  }
   if (c.kind == "single" && c.faults_csv.empty() == (c.count <= 0))
     fail("{}: kind 'single' needs exactly one of 'faults' (a CSV) or 'count'", file);
   return c;

@@ -15,7 +15,9 @@
 //   exhaustive:  every fault of the selected layers (default: Conv/Gemm/MatMul weights) and bits
 //   sfi:         method: network | layer | data-unaware | data-aware | adaptive (seed 004);
 //                error: 0.01; confidence: 0.99 (or t: 2.58); criticality: pairs | any |
-//                fraction:X (how estimates count a critical fault; any can be recomputed later)
+//                fraction:X (how estimates count a critical fault; any can be recomputed later);
+//                p_rule: authors | fence (data-aware p per bit, stats/data_aware.h; default:
+//                authors for fp32, fence otherwise)
 #pragma once
 #include <optional>
 #include <string>
@@ -23,6 +25,7 @@
 
 #include "campaign/outcome.h"
 #include "data/preprocess.h"
+#include "stats/data_aware.h"
 #include "fault/fault_model.h"
 
 namespace cnnfi::campaign {
@@ -51,6 +54,7 @@ struct CampaignConfig {
   std::string method = "data-unaware";
   double error = 0.01, confidence = 0.99, t = 0;  ///< t = 0: from the confidence
   std::string criticality = "pairs";
+  std::optional<stats::PRule> p_rule;  ///< unset: stats::default_p_rule(format)
 };
 
 /// Parses a campaign file. Errors name the file and key and list the allowed values/keys.

@@ -29,7 +29,7 @@ std::vector<SfiStratum> sfi_strata(const CampaignConfig& c, const std::vector<fa
   } else if (c.method == "data-aware") {
     std::vector<at::Tensor> golden;
     for (const auto& p : pops) golden.push_back(exec.weight(p.param));
-    const auto crit = stats::data_aware_p(golden, inj.format());
+    const auto crit = stats::data_aware_p(golden, inj.format(), c.p_rule.value_or(stats::default_p_rule(inj.format())));
     std::vector<double> bit_p;
     for (int b : pops[0].bits) bit_p.push_back(crit.at(static_cast<size_t>(b)).p);
     plan = stats::plan_data_aware(names, sizes, bit_p, spec);

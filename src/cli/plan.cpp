@@ -21,7 +21,7 @@ namespace cnnfi::cli {
 namespace {
 
 struct PlanOptions {
-  std::string model, format = "fp32", fault_model = "sa", bits = "all", layers, method;
+  std::string model, format = "fp32", fault_model = "sa", bits = "all", layers, method, p_rule;
   double error = 0.01, confidence = 0.99, t = 0;
   bool json = false;
 };
@@ -29,6 +29,7 @@ struct PlanOptions {
 void run_plan(const PlanOptions& o) {
   if (o.method != "network" && o.method != "layer" && o.method != "data-unaware" && o.method != "data-aware")
     fail("--method '{}': allowed values are network, layer, data-unaware, data-aware", o.method);
+  if (!o.p_rule.empty() && o.method != "data-aware") fail("--p-rule is for --method data-aware");
   if (o.fault_model != "sa" && o.fault_model != "flip") fail("--fault-model '{}': allowed values are sa, flip", o.fault_model);
   exec::Executor ex(onnx_io::load_model(o.model));
   const auto& format = repr::find_format(o.format);
@@ -41,10 +42,11 @@ void run_plan(const PlanOptions& o) {
   const stats::SampleSpec spec{o.error, o.t > 0 ? o.t : stats::t_for_confidence(o.confidence)};
   std::vector<double> bit_p(bits.size(), 0.5);
   std::vector<stats::BitCriticality> crit;
+  const auto rule = o.p_rule.empty() ? stats::default_p_rule(format) : stats::parse_p_rule(o.p_rule);
   if (o.method == "data-aware") {
     std::vector<at::Tensor> golden;
     for (const auto& l : layers) golden.push_back(ex.weight(l));
-    crit = stats::data_aware_p(golden, format);
+    crit = stats::data_aware_p(golden, format, rule);
     for (size_t i = 0; i < bits.size(); ++i) bit_p[i] = crit.at(static_cast<size_t>(bits[i])).p;
   }
   const stats::Plan plan = o.method == "network"        ? stats::plan_network(layers, pops, spec)
@@ -53,6 +55,7 @@ void run_plan(const PlanOptions& o) {
                                                         : stats::plan_data_aware(layers, pops, bit_p, spec);
   if (o.json) {
     nlohmann::json j = {{"method", o.method},           {"model", o.model},
+                        {"p_rule", crit.empty() ? nlohmann::json() : nlohmann::json(stats::to_string(rule))},
                         {"format", o.format},           {"fault_model", o.fault_model},
                         {"error", o.error},             {"t", spec.t},
                         {"total_N", plan.total_population}, {"total_n", plan.total_sample},
@@ -63,21 +66,24 @@ void run_plan(const PlanOptions& o) {
       if (!l.bit_sample.empty()) {
         jl["bits"] = nlohmann::json::array();
         for (size_t i = 0; i < bits.size(); ++i)
-          jl["bits"].push_back({{"bit", bits[i]}, {"N", l.bit_population[i]}, {"n", l.bit_sample[i]}, {"p", bit_p[i]}});
+          jl["bits"].push_back({{"bit", bits[i]}, {"N", l.bit_population[i]}, {"n", l.bit_sample[i]}, {"p", bit_p[i]},
+                                {"p_source", crit.empty() ? std::string("p = 0.5 (") + o.method + ")"
+                                                          : crit.at(static_cast<size_t>(bits[i])).source}});
       }
       j["layers"].push_back(jl);
     }
     std::printf("%s\n", j.dump().c_str());
     return;
   }
-  std::printf("%s plan for %s (%s, %s faults, e = %g, t = %g)\n", o.method.c_str(), o.model.c_str(), o.format.c_str(),
-              o.fault_model == "sa" ? "stuck-at" : "bit-flip", o.error, spec.t);
+  std::printf("%s plan for %s (%s, %s faults, e = %g, t = %g%s)\n", o.method.c_str(), o.model.c_str(), o.format.c_str(),
+              o.fault_model == "sa" ? "stuck-at" : "bit-flip", o.error, spec.t,
+              crit.empty() ? "" : (", p rule " + stats::to_string(rule)).c_str());
   if (!crit.empty()) {
     std::printf("%4s %8s %8s %12s %12s %12s %8s\n", "bit", "f0", "f1", "D0->1", "D1->0", "D_avg", "p");
     for (int b : bits) {
       const auto& c = crit[static_cast<size_t>(b)];
-      std::printf("%4d %8.4f %8.4f %12.4g %12.4g %12.4g %8.4f%s\n", b, c.f0, c.f1, c.d01, c.d10, c.d_avg, c.p,
-                  c.outlier ? "  (outlier)" : "");
+      std::printf("%4d %8.4f %8.4f %12.4g %12.4g %12.4g %8.5f  %s\n", b, c.f0, c.f1, c.d01, c.d10, c.d_avg, c.p,
+                  c.source.c_str());
     }
   }
   std::printf("%-36s %14s %10s\n", "layer", "N", "n");
@@ -99,10 +105,15 @@ void setup_plan(CLI::App& app) {
   sub->add_option("--fault-model", o->fault_model, "sa (stuck-at: population x 2, default) | flip");
   sub->add_option("--bits", o->bits, "bits: all | list | range | field");
   sub->add_option("--layers", o->layers, "layers (default: every Conv/Gemm/MatMul weight)");
+  {
+    std::string rules;
+    for (const auto& r : stats::p_rules()) rules += (rules.empty() ? "" : " | ") + std::string(r.name);
+    sub->add_option("--p-rule", o->p_rule, "data-aware p per bit: " + rules + " (default: authors for fp32, fence otherwise)");
+  }
   sub->add_option("--error", o->error, "error margin e (default 0.01)");
   sub->add_option("--confidence", o->confidence, "confidence (default 0.99 -> t = 2.58)");
   sub->add_option("--t", o->t, "t, overriding --confidence");
-  sub->add_flag("--json", o->json, "one JSON object: total_N, total_n, layers[{name, N, n, bits[{bit, N, n, p}]}]");
+  sub->add_flag("--json", o->json, "one JSON object: total_N, total_n, layers[{name, N, n, bits[{bit, N, n, p, p_source}]}]");
   sub->callback([o] { run_plan(*o); });
 }
 

@@ -20,6 +20,7 @@
 #include "fault/population.h"
 #include "onnx/import.h"
 #include "repr/format.h"
+#include "stats/data_aware.h"
 #include "stats/sample_size.h"
 #include "stats/stratified.h"
 #include "store/store.h"
@@ -102,9 +103,13 @@ void run_validate(const ValidateOptions& o) {
     r.layer_margin.assign(pops.size(), 0);
     auto mc = cfg;
     mc.method = r.method;
+    if (const auto colon = r.method.find(':'); colon != std::string::npos && r.method.substr(0, colon) == "data-aware") {
+      mc.method = "data-aware";
+      mc.p_rule = stats::parse_p_rule(r.method.substr(colon + 1));
+    }
     if (mc.method != "network" && mc.method != "layer" && mc.method != "data-unaware" && mc.method != "data-aware" &&
         mc.method != "adaptive")
-      fail("--methods: '{}' is not one of network, layer, data-unaware, data-aware, adaptive", r.method);
+      fail("--methods: '{}' is not one of network, layer, data-unaware, data-aware[:P_RULE], adaptive", r.method);
     const auto strata = campaign::sfi_strata(mc, pops, inj, ex);
     for (int k = 0; k < o.samples; ++k) {
       std::vector<std::vector<stats::Stratum>> by_layer(pops.size());
@@ -145,10 +150,10 @@ void run_validate(const ValidateOptions& o) {
               "non-finite %s\n",
               o.store.c_str(), pops.size(), static_cast<long long>(total_N), o.samples, o.error, t, crit.name().c_str(),
               campaign::to_string(policy).c_str());
-  std::printf("%-14s %12s %9s %13s %14s %14s\n", "method", "n (mean)", "% of N", "avg margin %", "inside margin",
+  std::printf("%-20s %12s %9s %13s %14s %14s\n", "method", "n (mean)", "% of N", "avg margin %", "inside margin",
               "margin <= e");
   for (const auto& r : results)
-    std::printf("%-14s %12.0f %9.3f %13.4f %13.1f%% %13.1f%%\n", r.method.c_str(), r.n, 100.0 * r.n / r.N,
+    std::printf("%-20s %12.0f %9.3f %13.4f %13.1f%% %13.1f%%\n", r.method.c_str(), r.n, 100.0 * r.n / r.N,
                 100.0 * r.margin, 100.0 * r.inside / r.layer_samples, 100.0 * r.within_e / r.layer_samples);
   std::printf("\nper layer: exhaustive critical rate %%, then each method's mean estimate %% +- mean margin %%\n");
   std::printf("%-30s %10s", "layer", "exhaustive");
@@ -180,7 +185,7 @@ void setup_validate(CLI::App& app) {
   auto o = std::make_shared<ValidateOptions>();
   auto* sub = app.add_subcommand("validate", "check statistical plans against an exhaustive store (seed 004 Table III)");
   sub->add_option("store", o->store, "store of a finished exhaustive campaign")->required()->check(CLI::ExistingFile);
-  sub->add_option("--methods", o->methods, "comma list of network, layer, data-unaware, data-aware, adaptive");
+  sub->add_option("--methods", o->methods, "comma list of network, layer, data-unaware, data-aware[:P_RULE], adaptive");
   sub->add_option("--samples", o->samples, "independent samples per method (default 10)");
   sub->add_option("--error", o->error, "requested error margin e (default 0.01)");
   sub->add_option("--confidence", o->confidence, "confidence (default 0.99 -> t = 2.58)");

@@ -6,9 +6,24 @@
 
 #include <ATen/ATen.h>
 
+#include "util/error.h"
+
 namespace cnnfi::stats {
 
 namespace {
+
+const std::vector<PRuleEntry> kPRules = {
+    {PRule::fence, "fence", "eq. (4)-(5) on these weights, log-scale Tukey outliers -> 0.5, floor 0.001 (cnnfi)"},
+    {PRule::authors, "authors", "the fixed per-bit p of the seed-004 authors' code (FP32; reproduces their n)"},
+};
+
+// The seed-004 authors' p per FP32 bit, from bit 31 down to bit 23; bits 22..0 get
+// kAuthorsMantissaP. Recovered by inverting eq. (1) on every cell of their
+// n_tuning_scenario_1.csv (ResNet-20, 20 layers, and MobileNetV2, 54 layers, e = 0.01,
+// t = 2.58): each value lies inside the interval every cell allows, and with them every cell of
+// both tables comes out exactly. They are round numbers (three significant digits).
+constexpr double kAuthorsExponentP[9] = {0.00214, 0.4917, 0.00045, 0.00045, 0.00046, 0.00341, 0.02772, 0.00524, 0.00036};
+constexpr double kAuthorsMantissaP = 0.0001;
 
 double quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
@@ -17,9 +32,62 @@ double quantile(std::vector<double> v, double q) {
   return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }
 
+void apply_fence(std::vector<BitCriticality>& out) {
+  std::vector<double> logs;
+  for (const auto& c : out)
+    if (std::isfinite(c.d_avg) && c.d_avg > 0) logs.push_back(std::log10(c.d_avg));
+  const double fence = logs.size() >= 4 ? quantile(logs, 0.75) + 1.5 * (quantile(logs, 0.75) - quantile(logs, 0.25))
+                                        : std::numeric_limits<double>::infinity();
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (auto& c : out) {
+    c.outlier = !std::isfinite(c.d_avg) || (c.d_avg > 0 && std::log10(c.d_avg) > fence);
+    if (!c.outlier) {
+      lo = std::min(lo, c.d_avg);
+      hi = std::max(hi, c.d_avg);
+    }
+  }
+  for (auto& c : out) {
+    if (c.outlier) {
+      c.p = 0.5;
+      c.source = "outlier";
+      continue;
+    }
+    const double norm = hi > lo ? (c.d_avg - lo) / (hi - lo) * 0.5 : 0.5;
+    c.p = std::max(kMinDataAwareP, norm);
+    c.source = norm < kMinDataAwareP ? "floor" : "min-max";
+  }
+}
+
 }  // namespace
 
-std::vector<BitCriticality> data_aware_p(const std::vector<at::Tensor>& weights, const repr::Format& format) {
+const std::vector<PRuleEntry>& p_rules() { return kPRules; }
+
+PRule default_p_rule(const repr::Format& format) { return format.name() == "fp32" ? PRule::authors : PRule::fence; }
+
+PRule parse_p_rule(const std::string& name) {
+  std::string names;
+  for (const auto& r : kPRules) {
+    if (name == r.name) return r.rule;
+    names += (names.empty() ? "" : ", ") + std::string(r.name);
+  }
+  fail("p rule '{}' is not one of {}", name, names);
+}
+
+std::string to_string(PRule rule) {
+  for (const auto& r : kPRules)
+    if (r.rule == rule) return r.name;
+  return "?";
+}
+
+double authors_p(int bit) {
+  if (bit < 0 || bit > 31) fail("the authors' p table covers FP32 bits 0..31, not bit {}", bit);
+  return bit >= 23 ? kAuthorsExponentP[31 - bit] : kAuthorsMantissaP;
+}
+
+std::vector<BitCriticality> data_aware_p(const std::vector<at::Tensor>& weights, const repr::Format& format, PRule rule) {
+  if (rule == PRule::authors && format.name() != "fp32")
+    fail("p rule 'authors' is the seed-004 authors' table for fp32 weights; format {} needs p rule 'fence'",
+         format.name());
   const int width = format.width();
   std::vector<double> n0(width, 0), n1(width, 0), s01(width, 0), s10(width, 0);
   for (const auto& w : weights) {
@@ -43,7 +111,6 @@ std::vector<BitCriticality> data_aware_p(const std::vector<at::Tensor>& weights,
     }
   }
   std::vector<BitCriticality> out(width);
-  std::vector<double> logs;
   for (int b = 0; b < width; ++b) {
     auto& c = out[b];
     c.bit = b;
@@ -53,25 +120,14 @@ std::vector<BitCriticality> data_aware_p(const std::vector<at::Tensor>& weights,
     c.d01 = n0[b] ? s01[b] / n0[b] : 0;
     c.d10 = n1[b] ? s10[b] / n1[b] : 0;
     c.d_avg = (c.f0 > 0 ? c.d01 * c.f0 : 0) + (c.f1 > 0 ? c.d10 * c.f1 : 0);
-    if (std::isfinite(c.d_avg) && c.d_avg > 0) logs.push_back(std::log10(c.d_avg));
   }
-  const double fence = logs.size() >= 4 ? quantile(logs, 0.75) + 1.5 * (quantile(logs, 0.75) - quantile(logs, 0.25))
-                                        : std::numeric_limits<double>::infinity();
-  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  for (auto& c : out) {
-    c.outlier = !std::isfinite(c.d_avg) || (c.d_avg > 0 && std::log10(c.d_avg) > fence);
-    if (!c.outlier) {
-      lo = std::min(lo, c.d_avg);
-      hi = std::max(hi, c.d_avg);
+  if (rule == PRule::fence) {
+    apply_fence(out);
+  } else {
+    for (auto& c : out) {
+      c.p = authors_p(c.bit);
+      c.source = "authors' table";
     }
-  }
-  for (auto& c : out) {
-    if (c.outlier) {
-      c.p = 0.5;
-      continue;
-    }
-    const double norm = hi > lo ? (c.d_avg - lo) / (hi - lo) * 0.5 : 0.5;
-    c.p = std::max(kMinDataAwareP, norm);
   }
   return out;
 }
