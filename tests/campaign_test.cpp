@@ -46,7 +46,7 @@ std::string write_campaign(const test::TempDir& d, const std::string& name, cons
 
 /// Every trial's per-image facts, in trial order.
 std::vector<std::vector<uint8_t>> facts_of(const std::string& db) {
-  store::Store st(db);
+  store::Store st(db, store::OpenMode::read);
   std::vector<std::vector<uint8_t>> out;
   for (const auto& t : st.trials()) {
     EXPECT_TRUE(t.done) << db << " trial " << t.trial;
@@ -172,14 +172,14 @@ TEST(Campaign, KilledAndResumedEqualsUninterrupted) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!std::filesystem::exists(db)) continue;
     try {
-      seen = static_cast<int64_t>(store::Store(db).finished_trials().size());
+      seen = static_cast<int64_t>(store::Store(db, store::OpenMode::read).finished_trials().size());
     } catch (const Error&) {
     }
   }
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
-  const int64_t at_kill = static_cast<int64_t>(store::Store(db).finished_trials().size());
+  const int64_t at_kill = static_cast<int64_t>(store::Store(db, store::OpenMode::read).finished_trials().size());
   EXPECT_LT(at_kill, 160) << "the campaign finished before it could be killed";
   const auto r = test::run_cnnfi("run " + c + " -o " + db + " --resume --threads 2");
   ASSERT_EQ(r.exit_code, 0) << r.output;

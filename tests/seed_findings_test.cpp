@@ -25,7 +25,7 @@ std::vector<campaign::PointSummary> run(const test::TempDir& d, const std::strin
   campaign::RunOptions ro;
   ro.output = d.file(name + ".db");
   campaign::run_campaign(cfg, ro);
-  store::Store st(ro.output);
+  store::Store st(ro.output, store::OpenMode::read);
   *golden = campaign::golden_top1(st.golden());
   return campaign::summarize_points(st.trials());
 }

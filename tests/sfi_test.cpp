@@ -84,7 +84,7 @@ TEST(Sfi, SampledFaultsGiveTheSameFactsAsTheExhaustiveRunAndEstimatesCoverIt) {
   const std::string pop = "layers: [fc3.weight]\nbits: 20-31\nfault_model: sa\nnonfinite: torch\n";
   run(write_yaml(d, "ex.yaml", "kind: exhaustive\n" + pop), d.file("ex.db"));
   run(write_yaml(d, "s.yaml", "kind: sfi\nmethod: data-unaware\nerror: 0.05\n" + pop), d.file("s.db"));
-  store::Store ex(d.file("ex.db")), s(d.file("s.db"));
+  store::Store ex(d.file("ex.db"), store::OpenMode::read), s(d.file("s.db"), store::OpenMode::read);
   std::map<std::string, std::vector<uint8_t>> by_fault;
   const auto ep = ex.plan();
   const auto et = ex.trials();
@@ -122,8 +122,8 @@ TEST(Sfi, AdaptiveSamplingGrowsUntilEveryStratumMeetsItsMargin) {
                                     "kind: sfi\nmethod: adaptive\nerror: 0.02\nlayers: [fc2.weight]\nbits: 23-31\n"
                                     "fault_model: sa\nnonfinite: torch\n");
   run(yaml, d.file("a.db"));
-  store::Store st(d.file("a.db"));
-  EXPECT_GE(std::stoi(st.meta().at("rounds")), 2);
+  store::Store st(d.file("a.db"), store::OpenMode::read);
+  EXPECT_GE(st.meta().rounds, 2);
   const auto e = campaign::estimate_store(st, campaign::NonFinitePolicy::torch, campaign::parse_criticality("pairs"), 2.58);
   ASSERT_EQ(e.strata.size(), 9u);
   int64_t total = 0;
@@ -172,7 +172,7 @@ TEST(Sfi, SeedFourExhaustiveLinearLayerCounts28406CriticalPairs) {
                       << "preprocessing: {mean: [0.4914, 0.4822, 0.4465], std: [0.2023, 0.1994, 0.2010]}\n"
                       << "layers: [linear.weight]\nfault_model: sa\nnonfinite: torch\n";
   run(yaml, d.file("lin.db"));
-  store::Store st(d.file("lin.db"));
+  store::Store st(d.file("lin.db"), store::OpenMode::read);
   int64_t critical = 0, trials = 0, images = 0;
   for (const auto& t : st.trials()) {
     critical += t.critical;

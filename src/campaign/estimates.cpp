@@ -43,13 +43,16 @@ double trial_criticality(const std::vector<uint8_t>& facts, NonFinitePolicy poli
   return 0;
 }
 
-std::vector<StratumInfo> read_strata(const std::map<std::string, std::string>& meta, const std::string& path) {
-  const auto it = meta.find("strata");
-  if (it == meta.end()) fail("{}: not an exhaustive or sfi campaign (no strata in the store)", path);
+std::vector<StratumInfo> read_strata(const store::Meta& meta, const std::string& path) {
+  if (meta.strata.empty()) fail("{}: not an exhaustive or sfi campaign (no strata in the store)", path);
   std::vector<StratumInfo> out;
   try {
-    for (const auto& j : nlohmann::json::parse(it->second))
-      out.push_back({j.at("point"), j.at("layer"), j.at("bit"), j.at("N")});
+    for (const auto& j : nlohmann::json::parse(meta.strata)) {
+      StratumInfo s{j.at("point"), j.at("layer"), j.at("bit"), j.at("N")};
+      if (s.population < 0 || s.bit < -1 || s.bit > 63)
+        fail("{}: damaged strata metadata: stratum '{}' has N {} and bit {}", path, s.point, s.population, s.bit);
+      out.push_back(std::move(s));
+    }
   } catch (const nlohmann::json::exception& e) {
     fail("{}: damaged strata metadata: {}", path, e.what());
   }

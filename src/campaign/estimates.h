@@ -51,7 +51,7 @@ struct Estimates {
   stats::Estimate network;
 };
 
-std::vector<StratumInfo> read_strata(const std::map<std::string, std::string>& meta, const std::string& path);
+std::vector<StratumInfo> read_strata(const store::Meta& meta, const std::string& path);
 Estimates estimate_store(const store::Store& st, NonFinitePolicy policy, const Criticality& c, double t);
 /// {t, network, layers[{name,N,n,p,margin}], bits[{bit,...}], strata[{layer,bit,planned,...}]}
 nlohmann::json to_json(const Estimates& e);

@@ -29,7 +29,7 @@ std::vector<store::TrialPlan> plan_exhaustive(const PlanInput& in) {
         out.push_back(std::move(t));
       }
     }
-  if (in.meta) (*in.meta)["strata"] = strata.dump();
+  if (in.meta) in.meta->strata = strata.dump();
   return out;
 }
 

@@ -17,7 +17,7 @@ struct PlanInput {
   const CampaignConfig& config;
   const fault::WeightInjector& injector;
   const exec::Executor& exec;
-  std::map<std::string, std::string>* meta = nullptr;  ///< kinds may describe their plan here
+  store::Meta* meta = nullptr;  ///< kinds may describe their plan here (strata)
 };
 
 /// A seed for (campaign seed, point, repetition): independent streams, so a trial's faults do

@@ -57,26 +57,25 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   sel.per_class = c.per_class;
   auto source = data::open_spec(c.data, sel, pre.resize_h, pre.resize_w);
 
-  std::map<std::string, std::string> meta = {
-      {"kind", c.kind},
-      {"config_yaml", c.yaml},
-      {"config_file", c.file},
-      {"seed", std::to_string(c.seed)},
-      {"cnnfi_version", CNNFI_VERSION},
-      {"model", c.model},
-      {"model_sha256", sha256_file(c.model)},
-      {"data", source->describe()},
-      {"data_sha256", data_sha256(*source)},
-      {"images", std::to_string(source->size())},
-      {"format", c.format},
-      {"nonfinite", to_string(c.nonfinite)},
-      {"preprocessing", pre.to_json().dump()},
-      {"criticality", c.criticality},
-      {"t", std::to_string(c.t > 0 ? c.t : stats::t_for_confidence(c.confidence))},
-  };
+  store::Meta meta;
+  meta.kind = c.kind;
+  meta.config_yaml = c.yaml;
+  meta.config_file = c.file;
+  meta.seed = c.seed;
+  meta.cnnfi_version = CNNFI_VERSION;
+  meta.model = c.model;
+  meta.model_sha256 = sha256_file(c.model);
+  meta.data = source->describe();
+  meta.data_sha256 = data_sha256(*source);
+  meta.images = source->size();
+  meta.format = c.format;
+  meta.nonfinite = to_string(c.nonfinite);
+  meta.preprocessing = pre.to_json().dump();
+  meta.criticality = c.criticality;
+  meta.t = c.t > 0 ? c.t : stats::t_for_confidence(c.confidence);
 
   const bool existed = std::filesystem::exists(opts.output);
-  store::Store st(opts.output);
+  store::Store st(opts.output, store::OpenMode::write);
   campaign::EvaluatorOptions eo;
   eo.batch = c.batch;
   FaultEvaluator ev(exec, injector, *source, pre, eo);
@@ -84,16 +83,12 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     if (!opts.resume)
       fail("{}: already holds a campaign; pass --resume to continue it, or choose another -o", opts.output);
     const auto old = st.meta();
-    for (const char* key : {"model_sha256", "data_sha256", "config_yaml", "format"}) {
-      const auto it = old.find(key);
-      if (it == old.end() || it->second != meta[key]) {
-        const std::string what = std::string(key) == "model_sha256" ? "the model changed (SHA-256 differs)"
-                                 : std::string(key) == "data_sha256" ? "the data changed (SHA-256 differs)"
-                                 : std::string(key) == "config_yaml" ? "the campaign config changed"
-                                                                     : "the number format changed";
-        fail("{}: refusing to resume: {} since the store was written", opts.output, what);
-      }
-    }
+    const char* what = old.model_sha256 != meta.model_sha256 ? "the model changed (SHA-256 differs)"
+                       : old.data_sha256 != meta.data_sha256 ? "the data changed (SHA-256 differs)"
+                       : old.config_yaml != meta.config_yaml ? "the campaign config changed"
+                       : old.format != meta.format           ? "the number format changed"
+                                                             : nullptr;
+    if (what) fail("{}: refusing to resume: {} since the store was written", opts.output, what);
   } else {
     if (existed && opts.resume) std::fprintf(stderr, "%s: no finished plan in the store; starting afresh\n", opts.output.c_str());
     auto trials = kind.plan(PlanInput{c, injector, exec, &meta});
@@ -102,8 +97,8 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     std::vector<store::GoldenRow> golden;
     for (size_t i = 0; i < gf.size(); ++i)
       golden.push_back({static_cast<int64_t>(i), ev.labels()[i], ev.golden_top1()[i], gf[i]});
-    meta["started"] = now_utc();
-    meta["status"] = "running";
+    meta.started = now_utc();
+    meta.status = "running";
     st.write_plan(meta, golden, trials);
   }
 
@@ -152,14 +147,14 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     auto more = kind.extend(PlanInput{c, injector, exec, nullptr}, st);
     if (more.empty()) break;
     for (size_t i = 0; i < more.size(); ++i) more[i].trial = info.trials + static_cast<int64_t>(i);
-    st.append_plan(more, std::to_string(round + 2));
+    st.append_plan(more, round + 2);
   }
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  st.set_meta("status", "complete");
-  st.set_meta("finished", now_utc());
-  const auto m = st.meta();
-  const double before = m.count("run_seconds") ? std::stod(m.at("run_seconds")) : 0.0;
-  st.set_meta("run_seconds", std::to_string(before + info.seconds));
+  auto final_meta = st.meta();
+  final_meta.status = "complete";
+  final_meta.finished = now_utc();
+  final_meta.run_seconds += info.seconds;
+  st.write_meta(final_meta);
   return info;
 }
 

@@ -48,7 +48,7 @@ std::vector<store::TrialPlan> plan_sfi(const PlanInput& in) {
   }
   int64_t id = 0;
   for (auto& t : out) t.faults[0].id = id++;
-  if (in.meta) (*in.meta)["strata"] = js.dump();
+  if (in.meta) in.meta->strata = js.dump();
   return out;
 }
 

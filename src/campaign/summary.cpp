@@ -72,7 +72,7 @@ void export_csv(const store::Store& st, const std::string& path) {
 
 void export_json(const store::Store& st, const std::string& path) {
   nlohmann::json j;
-  j["meta"] = st.meta();
+  j["meta"] = st.meta().to_map();
   const auto golden = st.golden();
   j["golden_top1"] = golden_top1(golden);
   j["images"] = golden.size();

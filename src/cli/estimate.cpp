@@ -27,27 +27,24 @@ struct Resolved {
   double t;
 };
 
-Resolved resolve(const std::map<std::string, std::string>& meta, const std::string& criticality,
-                 const std::string& nonfinite, double t) {
-  return {campaign::parse_nonfinite(nonfinite.empty() ? meta.at("nonfinite") : nonfinite),
-          !criticality.empty() ? criticality : meta.count("criticality") ? meta.at("criticality") : "pairs",
-          t > 0 ? t : meta.count("t") ? std::stod(meta.at("t")) : 2.58};
+Resolved resolve(const store::Meta& meta, const std::string& criticality, const std::string& nonfinite, double t) {
+  return {campaign::parse_nonfinite(nonfinite.empty() ? meta.nonfinite : nonfinite),
+          !criticality.empty() ? criticality : meta.criticality, t > 0 ? t : meta.t};
 }
 
 }  // namespace
 
 void print_estimates(const std::string& db, const std::string& criticality, const std::string& nonfinite, double t_in,
                      bool strata) {
-  store::Store st(db);
+  store::Store st(db, store::OpenMode::read);
   const auto meta = st.meta();
   const auto r = resolve(meta, criticality, nonfinite, t_in);
   const auto policy = r.policy;
   const std::string& crit = r.criticality;
   const double t = r.t;
   const auto e = campaign::estimate_store(st, policy, campaign::parse_criticality(crit), t);
-  std::printf("%s: %s campaign, critical rate (%s, non-finite: %s, t = %g)%s\n", db.c_str(), meta.at("kind").c_str(),
-              crit.c_str(), campaign::to_string(policy).c_str(), t,
-              meta.count("status") && meta.at("status") != "complete" ? "  [campaign not finished]" : "");
+  std::printf("%s: %s campaign, critical rate (%s, non-finite: %s, t = %g)%s\n", db.c_str(), meta.kind.c_str(),
+              crit.c_str(), campaign::to_string(policy).c_str(), t, meta.complete() ? "" : "  [campaign not finished]");
   std::printf("%-36s %12s %10s %7s %12s %10s\n", "layer", "N", "n", "% inj", "p", "margin");
   auto row = [](const std::string& name, const stats::Estimate& x) {
     std::printf("%-36s %12lld %10lld %7.3f %12.6f %10.6f\n", name.c_str(), static_cast<long long>(x.population),
@@ -76,7 +73,7 @@ void setup_estimate(CLI::App& app) {
   sub->add_flag("--json", o->json, "one JSON object: network, layers, bits, strata");
   sub->callback([o] {
     if (!o->json) return print_estimates(o->store, o->criticality, o->nonfinite, o->t, o->strata);
-    store::Store st(o->store);
+    store::Store st(o->store, store::OpenMode::read);
     const auto r = resolve(st.meta(), o->criticality, o->nonfinite, o->t);
     auto j = campaign::to_json(campaign::estimate_store(st, r.policy, campaign::parse_criticality(r.criticality), r.t));
     j["criticality"] = r.criticality;

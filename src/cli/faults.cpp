@@ -6,6 +6,7 @@
 #include "fault/generate.h"
 #include "onnx/import.h"
 #include "repr/format.h"
+#include "util/file.h"
 
 namespace cnnfi::cli {
 
@@ -18,6 +19,7 @@ struct FaultsOptions {
 };
 
 void run_faults(FaultsOptions o) {
+  refuse_overwrite(o.output, {o.model}, "-o");
   exec::Executor exec(onnx_io::load_model(o.model));
   fault::WeightInjector inj(exec, repr::find_format(o.format));
   o.spec.model = fault::parse_fault_model(o.fault_model, &o.spec.burst);

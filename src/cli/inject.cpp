@@ -14,6 +14,7 @@
 #include "onnx/import.h"
 #include "repr/format.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/progress.h"
 
 namespace cnnfi::cli {
@@ -30,6 +31,8 @@ struct InjectOptions {
 void run_inject(const InjectOptions& o) {
   set_threads(o.threads);
   const auto policy = campaign::parse_nonfinite(o.nonfinite);
+  refuse_overwrite(o.output, {o.model, o.faults}, "-o");
+  refuse_overwrite(o.output + ".json", {o.model, o.faults}, "-o (its .json sidecar)");
   exec::Executor exec(onnx_io::load_model(o.model));
   const auto& format = repr::find_format(o.format);
   fault::WeightInjector inj(exec, format);

@@ -6,10 +6,12 @@
 #include "report/data.h"
 #include "report/html.h"
 #include "util/error.h"
+#include "util/file.h"
 
 namespace cnnfi::cli {
 
 void write_report(const std::vector<std::string>& stores, const std::string& output) {
+  refuse_overwrite(output, stores, "-o");
   const auto data = report::report_data(stores);
   for (const auto& c : data["campaigns"])
     if (!c["complete"].get<bool>())

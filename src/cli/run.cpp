@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "store/store.h"
+#include "util/file.h"
 #include "util/progress.h"
 
 namespace cnnfi::cli {
@@ -23,11 +24,11 @@ struct RunOptions {
 }  // namespace
 
 void print_summary(const std::string& db) {
-  store::Store st(db);
+  store::Store st(db, store::OpenMode::read);
   const auto meta = st.meta();
-  if (meta.count("strata")) return print_estimates(db, "", "", 0, false);
-  std::printf("%s: %s campaign on %s (%s, %s images), golden top-1 %.4f\n", db.c_str(), meta.at("kind").c_str(),
-              meta.at("model").c_str(), meta.at("format").c_str(), meta.at("images").c_str(),
+  if (!meta.strata.empty()) return print_estimates(db, "", "", 0, false);
+  std::printf("%s: %s campaign on %s (%s, %lld images), golden top-1 %.4f\n", db.c_str(), meta.kind.c_str(),
+              meta.model.c_str(), meta.format.c_str(), static_cast<long long>(meta.images),
               campaign::golden_top1(st.golden()));
   std::printf("%-34s %5s %8s %8s %8s %8s %8s %9s %8s\n", "point", "reps", "top1", "std", "min", "max", "ci95",
               "critical", "due");
@@ -41,6 +42,7 @@ int64_t run_one(const std::string& campaign_file, const std::string& output, boo
   const auto cfg = campaign::load_campaign(campaign_file);
   campaign::RunOptions ro;
   ro.output = output.empty() ? std::filesystem::path(campaign_file).replace_extension(".db").string() : output;
+  refuse_overwrite(ro.output, {campaign_file, cfg.model, cfg.faults_csv}, "-o");
   ro.resume = resume;
   std::unique_ptr<Progress> bar;
   ro.progress = [&](int64_t done, int64_t total) {
@@ -78,7 +80,9 @@ void setup_export(CLI::App& app) {
   sub->add_option("--csv", *csv, "write the per-point summary as CSV");
   sub->add_option("--json", *json, "write meta, points and trials as JSON");
   sub->callback([db, csv, json] {
-    store::Store st(*db);
+    refuse_overwrite(*csv, {*db}, "--csv");
+    refuse_overwrite(*json, {*db}, "--json");
+    store::Store st(*db, store::OpenMode::read);
     if (!csv->empty()) campaign::export_csv(st, *csv);
     if (!json->empty()) campaign::export_json(st, *json);
     if (csv->empty() && json->empty()) print_summary(*db);

@@ -45,6 +45,7 @@ std::string default_test_spec(const std::string& train_spec) {
 
 void run_train(const TrainOptions& o) {
   if (o.arch.empty() == o.model.empty()) fail("cnnfi train: give exactly one of --arch or --model");
+  refuse_overwrite(o.output, {o.model}, "-o");
   set_threads(o.threads);
   const auto t_start = std::chrono::steady_clock::now();
   auto opened = open_data(o.data, o.model);

@@ -25,6 +25,7 @@
 #include "stats/stratified.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/strings.h"
 
 namespace cnnfi::cli {
@@ -48,13 +49,16 @@ struct MethodResult {
 };
 
 void run_validate(const ValidateOptions& o) {
-  store::Store st(o.store);
+  if (o.samples < 1) fail("--samples {}: must be at least 1", o.samples);
+  refuse_overwrite(o.json, {o.store}, "--json");
+  store::Store st(o.store, store::OpenMode::read);
   const auto meta = st.meta();
-  if (!meta.count("kind") || meta.at("kind") != "exhaustive")
-    fail("{}: not an exhaustive campaign (validate compares sampled plans with one)", o.store);
-  if (meta.at("status") != "complete") fail("{}: the exhaustive campaign has not finished (run it with --resume)", o.store);
-  auto cfg = campaign::parse_campaign(meta.at("config_yaml"), meta.at("config_file"));
-  cfg.model = meta.at("model");
+  if (meta.kind != "exhaustive")
+    fail("{}: not an exhaustive campaign but a {} one (validate compares sampled plans with an exhaustive one)", o.store,
+         meta.kind);
+  if (!meta.complete()) fail("{}: the exhaustive campaign has not finished (run it with --resume)", o.store);
+  auto cfg = campaign::parse_campaign(meta.config_yaml, meta.config_file);
+  cfg.model = meta.model;
   cfg.error = o.error;
   cfg.confidence = o.confidence;
   cfg.t = o.t;
@@ -62,7 +66,7 @@ void run_validate(const ValidateOptions& o) {
   exec::Executor ex(onnx_io::load_model(cfg.model));
   fault::WeightInjector inj(ex, repr::find_format(cfg.format));
   const auto pops = fault::populations(inj, ex, cfg.layers, cfg.bits, cfg.fault_model_name);
-  const auto policy = campaign::parse_nonfinite(o.nonfinite.empty() ? meta.at("nonfinite") : o.nonfinite);
+  const auto policy = campaign::parse_nonfinite(o.nonfinite.empty() ? meta.nonfinite : o.nonfinite);
   const auto crit = campaign::parse_criticality(o.criticality);
 
   // Every unit's criticality, per layer in the population's bit-major unit order.
@@ -74,11 +78,23 @@ void run_validate(const ValidateOptions& o) {
     const auto plan = st.plan();
     const auto rows = st.trials();
     for (size_t i = 0; i < plan.size(); ++i) {
-      const auto& f = plan[i].faults.at(0);
-      const auto l = layer_of.at(f.param);
+      // Every row read back is checked against the population before it indexes anything.
+      if (plan[i].faults.size() != 1)
+        fail("{}: trial {} holds {} faults; an exhaustive trial holds one", o.store, plan[i].trial, plan[i].faults.size());
+      const auto& f = plan[i].faults[0];
+      const auto it = layer_of.find(f.param);
+      if (it == layer_of.end())
+        fail("{}: trial {} faults '{}', which is not a layer of the campaign's population", o.store, plan[i].trial, f.param);
+      const auto l = it->second;
       const auto& p = pops[l];
       const auto bi = static_cast<int64_t>(std::find(p.bits.begin(), p.bits.end(), f.bit) - p.bits.begin());
+      const bool model_ok = p.both_stuck_at ? (f.model == fault::FaultModel::stuck_at_0 || f.model == fault::FaultModel::stuck_at_1)
+                                            : f.model == p.model;
+      if (bi >= static_cast<int64_t>(p.bits.size()) || f.flat_index >= p.weights || !model_ok)
+        fail("{}: trial {} (bit {}, index {}, {}) lies outside the population of '{}' ({} weights)", o.store,
+             plan[i].trial, f.bit, f.flat_index, fault::to_string(f.model, f.burst), f.param, p.weights);
       const int64_t v = f.flat_index * p.per_weight_bit() + (f.model == fault::FaultModel::stuck_at_1 ? 1 : 0);
+      if (!rows[i].done) fail("{}: trial {} has no result; was the exhaustive campaign complete?", o.store, plan[i].trial);
       units[l][static_cast<size_t>(bi * p.per_bit() + v)] = campaign::trial_criticality(rows[i].facts, policy, crit);
     }
   }

@@ -100,12 +100,8 @@ json breakdown(const std::vector<store::TrialPlan>& plan, const std::vector<stor
 }
 
 json campaign_json(const std::string& path, json& graphs) {
-  if (!std::filesystem::exists(path)) fail("{}: no such result store", path);
-  store::Store st(path);
-  if (!st.planned()) fail("{}: holds no campaign yet (it was never started, or stopped before its plan was written)", path);
+  store::Store st(path, store::OpenMode::read);
   const auto meta = st.meta();
-  for (const char* k : {"kind", "model", "format", "images"})
-    if (!meta.count(k)) fail("{}: damaged result store: metadata '{}' is missing", path, k);
   const auto rows = st.trials();
   const auto plan = st.plan();
   const auto golden = st.golden();
@@ -113,16 +109,16 @@ json campaign_json(const std::string& path, json& graphs) {
   c["store"] = path;
   c["name"] = std::filesystem::path(path).stem().string();
   json jm = json::object();
-  for (const auto& [k, v] : meta)
+  for (const auto& [k, v] : meta.to_map())
     if (k != "strata") jm[k] = v;
   c["meta"] = jm;
-  const std::string kind = meta.at("kind");
+  const std::string kind = meta.kind;
   c["kind"] = kind;
   int64_t finished = 0;
   for (const auto& r : rows) finished += r.done;
   c["planned"] = rows.size();
   c["finished"] = finished;
-  c["complete"] = meta.count("status") && meta.at("status") == "complete" && finished == static_cast<int64_t>(rows.size());
+  c["complete"] = meta.complete() && finished == static_cast<int64_t>(rows.size());
   c["golden_top1"] = campaign::golden_top1(golden);
   int64_t top5 = 0;
   for (const auto& g : golden) top5 += (g.facts & campaign::kTop5Correct) != 0;
@@ -136,21 +132,18 @@ json campaign_json(const std::string& path, json& graphs) {
   c["by_layer"] = breakdown(plan, rows, false);
   c["by_bit"] = breakdown(plan, rows, true);
   // Bit fields of the format (as for the first faulty layer's parameters; floats do not depend on them).
-  const auto& format = repr::find_format(meta.at("format"));
+  const auto& format = repr::find_format(meta.format);
   json fields = json::array();
   repr::Params params;
-  if (meta.at("format").rfind("q", 0) == 0) params.frac_len = 0;
   for (const auto& f : format.fields(params)) fields.push_back({{"name", f.name}, {"lo", f.lo}, {"hi", f.hi}});
   c["fields"] = fields;
   json field_of_bit = json::object();
   for (int b = 0; b < format.width(); ++b) field_of_bit[std::to_string(b)] = field_of(format.fields(params), b);
   c["field_of_bit"] = field_of_bit;
   // Seed-004 estimates.
-  if (meta.count("strata")) {
-    const double t = meta.count("t") ? std::stod(meta.at("t")) : 2.58;
-    const auto crit = campaign::parse_criticality(meta.count("criticality") ? meta.at("criticality") : "pairs");
-    c["estimates"] = campaign::to_json(
-        campaign::estimate_store(st, campaign::parse_nonfinite(meta.at("nonfinite")), crit, t));
+  if (!meta.strata.empty()) {
+    const auto crit = campaign::parse_criticality(meta.criticality);
+    c["estimates"] = campaign::to_json(campaign::estimate_store(st, campaign::parse_nonfinite(meta.nonfinite), crit, meta.t));
   }
   // Per-layer vulnerability for the graph: accuracy drop (layer-wise) or critical rate.
   json vuln = json::object();
@@ -170,8 +163,8 @@ json campaign_json(const std::string& path, json& graphs) {
   }
   c["vulnerability"] = {{"metric", metric}, {"layers", vuln}};
   // The model and its graph (drawn once per model).
-  const std::string model = meta.at("model");
-  const std::string sha = meta.count("model_sha256") ? meta.at("model_sha256") : "";
+  const std::string model = meta.model;
+  const std::string sha = meta.model_sha256;
   c["model_name"] = std::filesystem::path(model).filename().string();
   if (!graphs.contains(sha)) {
     if (std::filesystem::exists(model) && sha256_file(model) == sha) {

@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+
 #include "util/error.h"
 
 namespace cnnfi::store {
@@ -41,6 +45,7 @@ class Stmt {
     return p ? reinterpret_cast<const char*>(p) : "";
   }
   bool is_null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
+  bool is_int(int c) { return sqlite3_column_type(s_, c) == SQLITE_INTEGER; }
   std::vector<uint8_t> blob(int c) {
     const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(s_, c));
     return p ? std::vector<uint8_t>(p, p + sqlite3_column_bytes(s_, c)) : std::vector<uint8_t>{};
@@ -67,10 +72,34 @@ CREATE TABLE IF NOT EXISTS results(trial INTEGER PRIMARY KEY, skipped INTEGER NO
                                    facts BLOB NOT NULL);
 )sql";
 
+/// 'cnfi': the SQLite application_id of a cnnfi result store.
+constexpr int kApplicationId = 0x636e6669;
+const char* kTables[] = {"meta", "golden", "trials", "faults", "results"};
+
 }  // namespace
 
-Store::Store(const std::string& path) : path_(path) {
-  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+Store::Store(const std::string& path, OpenMode mode) : path_(path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool exists = fs::exists(path, ec);
+  if (mode == OpenMode::read) {
+    if (!exists) fail("{}: no such result store", path);
+    if (!fs::is_regular_file(path, ec)) fail("{}: not a file, so not a cnnfi result store", path);
+    if (fs::file_size(path, ec) == 0) fail("{}: the file is empty, not a cnnfi result store", path);
+  }
+  // A reader opens a store whose write-ahead log is closed as immutable: SQLite then creates no
+  // -wal/-shm files and takes no locks; a store being written (its -wal exists) is read through
+  // the log, read-only.
+  const bool live_log = fs::exists(path + "-wal", ec);
+  std::string uri = "file:";
+  for (char c : fs::absolute(path, ec).string()) {
+    if (c == '%' || c == '?' || c == '#') uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    else uri += c;
+  }
+  if (mode == OpenMode::read && !live_log) uri += "?immutable=1";
+  const int flags = (mode == OpenMode::read ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_URI;
+  if (sqlite3_open_v2(uri.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -78,17 +107,52 @@ Store::Store(const std::string& path) : path_(path) {
   }
   sqlite3_busy_timeout(db_, 5000);
   try {
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
-    exec(kSchema);
-  } catch (const Error& e) {
+    check_is_cnnfi_store(mode == OpenMode::write);
+    if (mode == OpenMode::write) {
+      exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+      exec(kSchema);
+      exec(fmt::format("PRAGMA application_id={}; PRAGMA user_version={};", kApplicationId, kSchemaVersion));
+    }
+  } catch (const Error&) {
     sqlite3_close(db_);
     db_ = nullptr;
-    fail("{}: not a cnnfi result store, or damaged: {}", path, e.what());
+    throw;
   }
 }
 
 Store::~Store() {
   if (db_) sqlite3_close(db_);
+}
+
+void Store::check_is_cnnfi_store(bool allow_empty) const {
+  int64_t app = 0, version = 0, tables = 0, ours = 0;
+  try {
+    Stmt a(db_, "PRAGMA application_id", path_);
+    if (a.step()) app = a.i64(0);
+    Stmt v(db_, "PRAGMA user_version", path_);
+    if (v.step()) version = v.i64(0);
+    Stmt t(db_, "SELECT name FROM sqlite_master WHERE type = 'table'", path_);
+    while (t.step()) {
+      ++tables;
+      for (const char* name : kTables) ours += t.text(0) == name;
+    }
+  } catch (const Error&) {
+    fail("{}: not a cnnfi result store (not an SQLite database, or damaged)", path_);
+  }
+  if (tables == 0 && app == 0) {
+    if (allow_empty) return;
+    fail("{}: not a cnnfi result store (an empty SQLite database)", path_);
+  }
+  const bool legacy = app == 0 && version == 0 && ours == static_cast<int64_t>(std::size(kTables));
+  if (app != kApplicationId && !legacy)
+    fail("{}: not a cnnfi result store (another program's SQLite database: application id {:#x}, tables {}); "
+         "{} it",
+         path_, app, tables, allow_empty ? "refusing to write into" : "cannot read");
+  if (!legacy && version != kSchemaVersion)
+    fail("{}: cnnfi result store of schema version {}; this cnnfi reads version {}", path_, version, kSchemaVersion);
+  if (ours != static_cast<int64_t>(std::size(kTables)) && !allow_empty)
+    fail("{}: damaged cnnfi result store: {} of its {} tables are missing", path_,
+         static_cast<int64_t>(std::size(kTables)) - ours, std::size(kTables));
 }
 
 void Store::exec(const std::string& sql) const {
@@ -105,23 +169,31 @@ bool Store::planned() const {
   return s.step() && s.i64(0) > 0;
 }
 
-std::map<std::string, std::string> Store::meta() const {
+Meta Store::meta() const {
   std::map<std::string, std::string> m;
   Stmt s(db_, "SELECT key, value FROM meta", path_);
   while (s.step()) m[s.text(0)] = s.text(1);
-  return m;
+  if (!m.count("planned")) fail("{}: holds no campaign yet (it was never started, or stopped before its plan was written)", path_);
+  return Meta::from_map(m, path_);
 }
 
-void Store::set_meta(const std::string& key, const std::string& value) {
-  Stmt(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", path_).bind(1, key).bind(2, value).run();
-}
-
-void Store::write_plan(const std::map<std::string, std::string>& meta, const std::vector<GoldenRow>& golden,
-                       const std::vector<TrialPlan>& trials) {
+void Store::write_meta(const Meta& meta) {
   exec("BEGIN IMMEDIATE");
   try {
     Stmt m(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", path_);
-    for (const auto& [k, v] : meta) m.bind(1, k).bind(2, v).run();
+    for (const auto& [k, v] : meta.to_map()) m.bind(1, k).bind(2, v).run();
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+void Store::write_plan(const Meta& meta, const std::vector<GoldenRow>& golden, const std::vector<TrialPlan>& trials) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Stmt m(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", path_);
+    for (const auto& [k, v] : meta.to_map()) m.bind(1, k).bind(2, v).run();
     Stmt g(db_, "INSERT INTO golden(image, label, top1, facts) VALUES(?, ?, ?, ?)", path_);
     for (const auto& r : golden) g.bind(1, r.image).bind(2, r.label).bind(3, r.top1).bind(4, int64_t{r.facts}).run();
     insert_trials(trials);
@@ -146,11 +218,11 @@ void Store::insert_trials(const std::vector<TrialPlan>& trials) {
   }
 }
 
-void Store::append_plan(const std::vector<TrialPlan>& trials, const std::string& round) {
+void Store::append_plan(const std::vector<TrialPlan>& trials, int64_t round) {
   exec("BEGIN IMMEDIATE");
   try {
     insert_trials(trials);
-    Stmt(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES('rounds', ?)", path_).bind(1, round).run();
+    Stmt(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES('rounds', ?)", path_).bind(1, std::to_string(round)).run();
     exec("COMMIT");
   } catch (...) {
     exec("ROLLBACK");
@@ -164,8 +236,6 @@ std::set<int64_t> Store::finished_trials() const {
   while (s.step()) out.insert(s.i64(0));
   return out;
 }
-
-void Store::write_result(const TrialRow& r) { write_results({r}); }
 
 void Store::write_results(const std::vector<TrialRow>& rows) {
   exec("BEGIN IMMEDIATE");
@@ -191,28 +261,48 @@ void Store::write_results(const std::vector<TrialRow>& rows) {
 std::vector<TrialPlan> Store::plan() const {
   std::vector<TrialPlan> out;
   std::map<int64_t, size_t> where;
-  Stmt t(db_, "SELECT trial, point, x, rep FROM trials ORDER BY trial", path_);
+  std::vector<int64_t> expected;
+  Stmt t(db_, "SELECT trial, point, x, rep, n_faults FROM trials ORDER BY trial", path_);
   while (t.step()) {
     TrialPlan p;
     p.trial = t.i64(0);
     p.point = t.text(1);
     p.x = t.dbl(2);
     p.rep = static_cast<int>(t.i64(3));
+    if (p.trial < 0 || !std::isfinite(p.x) || t.i64(3) < 0 || t.i64(3) > INT32_MAX || t.i64(4) < 0)
+      fail("{}: damaged result store: trial row {} has a negative or non-finite value", path_, p.trial);
     where[p.trial] = out.size();
+    expected.push_back(t.i64(4));
     out.push_back(std::move(p));
   }
   Stmt f(db_, "SELECT trial, fault_id, param, flat_index, bit, model, grp, image FROM faults ORDER BY rowid", path_);
   while (f.step()) {
+    const int64_t trial = f.i64(0);
+    const auto it = where.find(trial);
+    if (it == where.end()) fail("{}: damaged result store: a fault names trial {}, which is not planned", path_, trial);
     fault::WeightFault w;
     w.id = f.i64(1);
     w.param = f.text(2);
     w.flat_index = f.i64(3);
-    w.bit = static_cast<int>(f.i64(4));
-    w.model = fault::parse_fault_model(f.text(5), &w.burst);
+    const int64_t bit = f.i64(4);
+    if (w.param.empty() || w.flat_index < 0 || bit < 0 || bit > 63 || !f.is_int(3) || !f.is_int(4) ||
+        (!f.is_null(6) && f.i64(6) < -1) || (!f.is_null(7) && f.i64(7) < -1))
+      fail("{}: damaged result store: trial {} holds a fault with param '{}', index {}, bit {}: out of range", path_,
+           trial, w.param, w.flat_index, bit);
+    w.bit = static_cast<int>(bit);
+    try {
+      w.model = fault::parse_fault_model(f.text(5), &w.burst);
+    } catch (const Error& e) {
+      fail("{}: damaged result store: trial {}: {}", path_, trial, e.what());
+    }
     w.group = f.is_null(6) ? -1 : f.i64(6);
     w.image = f.is_null(7) ? -1 : f.i64(7);
-    out[where.at(f.i64(0))].faults.push_back(w);
+    out[it->second].faults.push_back(w);
   }
+  for (size_t i = 0; i < out.size(); ++i)
+    if (static_cast<int64_t>(out[i].faults.size()) != expected[i])
+      fail("{}: damaged result store: trial {} should hold {} faults, holds {}", path_, out[i].trial, expected[i],
+           out[i].faults.size());
   return out;
 }
 
@@ -220,6 +310,7 @@ std::vector<TrialRow> Store::trials() const {
   std::vector<TrialRow> out;
   std::vector<uint8_t> golden_facts;
   for (const auto& g : golden()) golden_facts.push_back(g.facts);
+  const auto images = static_cast<int64_t>(golden_facts.size());
   Stmt s(db_,
          "SELECT t.trial, t.point, t.x, t.rep, t.n_faults, r.trial IS NOT NULL, r.skipped, r.images, r.masked, "
          "r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss, r.facts FROM trials t LEFT JOIN results r "
@@ -244,6 +335,13 @@ std::vector<TrialRow> Store::trials() const {
       r.top5_miss = s.i64(13);
       r.facts = s.blob(14);
       if (r.skipped && r.facts.empty()) r.facts = golden_facts;
+      bool ok = r.images == images && static_cast<int64_t>(r.facts.size()) == images;
+      for (int64_t c : {r.masked, r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss}) ok = ok && c >= 0 && c <= images;
+      ok = ok && r.masked + r.tolerable + r.critical + r.due == images;
+      for (uint8_t f : r.facts) ok = ok && f < 64;
+      if (!ok)
+        fail("{}: damaged result store: the result of trial {} does not fit its {} images (counts or facts)", path_,
+             r.trial, images);
     }
     out.push_back(std::move(r));
   }
@@ -253,7 +351,12 @@ std::vector<TrialRow> Store::trials() const {
 std::vector<GoldenRow> Store::golden() const {
   std::vector<GoldenRow> out;
   Stmt s(db_, "SELECT image, label, top1, facts FROM golden ORDER BY image", path_);
-  while (s.step()) out.push_back({s.i64(0), s.i64(1), s.i64(2), static_cast<uint8_t>(s.i64(3))});
+  while (s.step()) {
+    const GoldenRow g{s.i64(0), s.i64(1), s.i64(2), static_cast<uint8_t>(s.i64(3))};
+    if (g.image != static_cast<int64_t>(out.size()) || g.label < 0 || g.top1 < 0 || s.i64(3) < 0 || s.i64(3) >= 64)
+      fail("{}: damaged result store: golden row {} is out of order or out of range", path_, g.image);
+    out.push_back(g);
+  }
   return out;
 }
 

@@ -1,8 +1,14 @@
-// The result store: one SQLite file per campaign. It holds the campaign's metadata (config as
-// YAML, seed, cnnfi version, model and data SHA-256, ...), the golden predictions, every planned
-// trial with its fault list, and every finished trial's per-image facts and outcome counts.
-// Each finished trial is its own transaction (WAL, synchronous=FULL), so a killed campaign
-// loses at most the trial in flight and resumes where it stopped.
+// The result store: one SQLite file per campaign. It holds the campaign's metadata (store/meta.h:
+// config as YAML, seed, cnnfi version, model and data SHA-256, ...), the golden predictions,
+// every planned trial with its fault list, and every finished trial's per-image facts and
+// outcome counts. Written results are committed in transactions (WAL, synchronous=FULL), so a
+// killed campaign loses at most the chunk in flight and resumes where it stopped.
+//
+// A store is marked as cnnfi's (SQLite application_id) with its schema version (user_version).
+// Opened for reading, it is opened read-only (a store whose write-ahead log is closed is opened
+// immutable, so not even lock files appear), a file that is not a cnnfi store is refused, and
+// every row read back is checked before use. Opened for writing, an existing file that is not a
+// cnnfi store is refused rather than altered.
 #pragma once
 #include <map>
 #include <set>
@@ -10,10 +16,13 @@
 #include <vector>
 
 #include "fault/weight_fault.h"
+#include "store/meta.h"
 
 struct sqlite3;
 
 namespace cnnfi::store {
+
+constexpr int kSchemaVersion = 1;
 
 struct TrialPlan {
   int64_t trial = 0;
@@ -40,28 +49,29 @@ struct GoldenRow {
   uint8_t facts = 0;
 };
 
+enum class OpenMode { read, write };
+
 class Store {
  public:
-  /// Opens (creating if needed) the store at `path`; errors name the path (a damaged file too).
-  explicit Store(const std::string& path);
+  /// Opens the store at `path`: for reading (it must exist and be a cnnfi store), or for writing
+  /// (created if absent or empty). Errors name the path.
+  Store(const std::string& path, OpenMode mode);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
   const std::string& path() const { return path_; }
   bool planned() const;  ///< has a plan (meta + trials) been written?
-  std::map<std::string, std::string> meta() const;
-  void set_meta(const std::string& key, const std::string& value);
+  Meta meta() const;
+  void write_meta(const Meta& meta);
 
   /// Writes the metadata, golden rows and the trial plan in one transaction.
-  void write_plan(const std::map<std::string, std::string>& meta, const std::vector<GoldenRow>& golden,
-                  const std::vector<TrialPlan>& trials);
+  void write_plan(const Meta& meta, const std::vector<GoldenRow>& golden, const std::vector<TrialPlan>& trials);
   std::set<int64_t> finished_trials() const;
   /// Records finished trials (one transaction for all of them).
-  void write_result(const TrialRow& row);
   void write_results(const std::vector<TrialRow>& rows);
-  /// Adds trials to the plan (adaptive rounds), recording the round in meta "rounds".
-  void append_plan(const std::vector<TrialPlan>& trials, const std::string& round);
+  /// Adds trials to the plan (adaptive rounds), recording the round count in the metadata.
+  void append_plan(const std::vector<TrialPlan>& trials, int64_t round);
 
   std::vector<TrialPlan> plan() const;
   std::vector<TrialRow> trials() const;  ///< every planned trial, with results where finished
@@ -70,6 +80,7 @@ class Store {
  private:
   void exec(const std::string& sql) const;
   void insert_trials(const std::vector<TrialPlan>& trials);
+  void check_is_cnnfi_store(bool allow_empty) const;
   std::string path_;
   sqlite3* db_ = nullptr;
 };
