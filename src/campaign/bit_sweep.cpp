@@ -15,15 +15,14 @@ std::vector<store::TrialPlan> plan_bit_sweep(const PlanInput& in) {
   for (const auto& p : fault::select_layers(in.injector, c.layers))
     for (int b : fault::select_bits(in.injector, p, c.bits)) bits.insert(b);
   std::vector<store::TrialPlan> out;
+  const int64_t trials = static_cast<int64_t>(bits.size()) * c.repetitions;
+  in.check_plan_size(trials, trials * c.faults_per_bit);
   for (int bit : bits)
     for (int rep = 0; rep < c.repetitions; ++rep) {
       fault::Rng rng(trial_seed(c.seed, static_cast<uint64_t>(bit), static_cast<uint64_t>(rep)));
-      fault::GenerateSpec spec;
-      spec.layers = c.layers;
+      fault::GenerateSpec spec = generate_spec(c);
       spec.bits = std::to_string(bit);
       spec.total = c.faults_per_bit;
-      spec.model = c.fault_model;
-      spec.burst = c.burst;
       store::TrialPlan t;
       t.point = fmt::format("bit={}", bit);
       t.x = bit;

@@ -1,33 +1,83 @@
 #include "campaign/config.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "campaign/kind.h"
+#include "data/source.h"
+#include "repr/format.h"
+#include "stats/sample_size.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/strings.h"
 
 namespace cnnfi::campaign {
 
 namespace {
 
-const std::set<std::string> kKinds = {"incremental", "bit-sweep", "layer-wise", "single", "exhaustive", "sfi"};
-const char* kKindList = "incremental, bit-sweep, layer-wise, single, exhaustive, sfi";
-const std::set<std::string> kKeys = {"kind", "model", "data", "limit", "per_class", "batch", "preprocessing", "format",
-                                     "seed", "repetitions", "fault_model", "layers", "bits", "nonfinite", "schedule",
-                                     "faults_per_bit", "rate", "faults", "count", "name", "description", "method",
-                                     "error", "confidence", "t", "criticality", "p_rule"};
+/// Keys every kind reads.
+const std::vector<std::string> kCommonKeys = {"kind", "model", "data", "limit", "per_class", "batch", "preprocessing",
+                                              "format", "seed", "fault_model", "layers", "bits", "nonfinite", "name",
+                                              "description"};
+constexpr int64_t kMaxRepetitions = 1000000;
+constexpr int64_t kMaxCount = 1000000000;
 
-template <typename T>
-T get(const YAML::Node& n, const std::string& key, const std::string& file, const char* what) {
-  try {
-    return n.as<T>();
-  } catch (const YAML::Exception&) {
-    fail("{}: key '{}': expected {}, got '{}'", file, key, what, YAML::Dump(n));
+/// Reads the scalars of one campaign file, each with its key in every message.
+class Keys {
+ public:
+  Keys(const YAML::Node& root, const std::string& file) : root_(root), file_(file) {}
+
+  bool has(const char* key) const { return static_cast<bool>(root_[key]); }
+  [[noreturn]] void bad(const std::string& key, const std::string& what) const {
+    fail("{}: key '{}': {}", file_, key, what);
   }
-}
+  std::string scalar(const YAML::Node& n, const std::string& key, const char* expected) const {
+    if (!n.IsScalar()) bad(key, fmt::format("expected {}, got a {}", expected, n.IsSequence() ? "list" : n.IsMap() ? "mapping" : "null"));
+    return n.Scalar();
+  }
+  std::string text(const char* key) const { return scalar(root_[key], key, "a string"); }
+  int64_t integer(const YAML::Node& n, const std::string& key, int64_t lo, int64_t hi) const {
+    const std::string s = scalar(n, key, "an integer");
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || *end) bad(key, fmt::format("expected an integer, got '{}'", s));
+    if (errno == ERANGE || v < lo || v > hi) bad(key, fmt::format("{} is out of range [{}, {}]", s, lo, hi));
+    return v;
+  }
+  int64_t integer(const char* key, int64_t lo, int64_t hi) const { return integer(root_[key], key, lo, hi); }
+  uint64_t unsigned_integer(const char* key) const {
+    const std::string s = scalar(root_[key], key, "a non-negative integer");
+    errno = 0;
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+    if (s.empty() || s[0] == '-' || s[0] == '+' || *end || errno == ERANGE)
+      bad(key, fmt::format("expected an integer in [0, 2^64), got '{}'", s));
+    return v;
+  }
+  /// A finite number in (lo, hi] or [lo, hi] as `lo_open` says.
+  double real(const YAML::Node& n, const std::string& key, double lo, double hi, bool lo_open) const {
+    const std::string s = scalar(n, key, "a number");
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end) bad(key, fmt::format("expected a number, got '{}'", s));
+    if (!std::isfinite(v) || (lo_open ? v <= lo : v < lo) || v > hi)
+      bad(key, fmt::format("{} is out of range {}{}, {}]", s, lo_open ? "(" : "[", lo, hi));
+    return v;
+  }
+  double real(const char* key, double lo, double hi, bool lo_open) const { return real(root_[key], key, lo, hi, lo_open); }
+  const YAML::Node& root() const { return root_; }
+  const std::string& file() const { return file_; }
+
+ private:
+  const YAML::Node& root_;
+  const std::string& file_;
+};
 
 std::string resolve(const std::string& p, const std::string& file) {
   namespace fs = std::filesystem;
@@ -36,7 +86,60 @@ std::string resolve(const std::string& p, const std::string& file) {
   return fs::exists(rel) || !fs::exists(p) ? rel.lexically_normal().string() : p;
 }
 
+data::Preprocess parse_preprocessing(const Keys& k) {
+  const YAML::Node& pp = k.root()["preprocessing"];
+  if (!pp.IsMap()) k.bad("preprocessing", "expected a mapping of mean, std, pad, channels, resize");
+  data::Preprocess p;
+  auto floats = [&](const YAML::Node& n, const std::string& key) {
+    std::vector<float> out;
+    if (n.IsSequence()) {
+      for (const auto& x : n) out.push_back(static_cast<float>(k.real(x, key, -1e6, 1e6, false)));
+    } else {
+      out.push_back(static_cast<float>(k.real(n, key, -1e6, 1e6, false)));
+    }
+    if (out.empty() || out.size() > 4) k.bad(key, "expected 1 to 4 values");
+    return out;
+  };
+  for (const auto& kv : pp) {
+    const std::string key = k.scalar(kv.first, "preprocessing", "a key");
+    const std::string full = "preprocessing." + key;
+    if (key == "mean") p.mean = floats(kv.second, full);
+    else if (key == "std") p.std = floats(kv.second, full);
+    else if (key == "pad") p.pad = static_cast<int>(k.integer(kv.second, full, 0, 4096));
+    else if (key == "channels") p.channels = static_cast<int>(k.integer(kv.second, full, 1, 3));
+    else if (key == "resize") std::tie(p.resize_h, p.resize_w) = parse_hw(k.scalar(kv.second, full, "HxW"), full);
+    else k.bad(full, "unknown key; allowed: mean, std, pad, channels, resize");
+  }
+  p.validate(k.file() + ": preprocessing");
+  return p;
+}
+
 }  // namespace
+
+namespace {
+const std::pair<SfiMethod, const char*> kMethods[] = {{SfiMethod::network, "network"},
+                                                      {SfiMethod::layer, "layer"},
+                                                      {SfiMethod::data_unaware, "data-unaware"},
+                                                      {SfiMethod::data_aware, "data-aware"},
+                                                      {SfiMethod::adaptive, "adaptive"}};
+}  // namespace
+
+std::string to_string(SfiMethod m) {
+  for (const auto& [v, name] : kMethods)
+    if (v == m) return name;
+  return "?";
+}
+
+SfiMethod parse_sfi_method(const std::string& s) {
+  std::string names;
+  for (const auto& [v, name] : kMethods) {
+    if (s == name) return v;
+    names += (names.empty() ? "" : ", ") + std::string(name);
+  }
+  fail("method '{}' is not one of {}", s, names);
+}
+
+double CampaignConfig::t_value() const { return t > 0 ? t : stats::t_for_confidence(confidence); }
 
 CampaignConfig parse_campaign(const std::string& text, const std::string& file) {
   YAML::Node root;
@@ -46,102 +149,118 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
     fail("{}: not valid YAML: {}", file, e.what());
   }
   if (!root.IsMap()) fail("{}: a campaign file is a YAML mapping of keys", file);
+  const Keys k(root, file);
   CampaignConfig c;
   c.file = file;
   c.yaml = text;
+  if (!k.has("kind")) {
+    std::string names;
+    for (const auto& e : kinds()) names += (names.empty() ? "" : ", ") + std::string(e.name);
+    fail("{}: key 'kind' is required ({})", file, names);
+  }
+  c.kind = k.text("kind");
+  const KindEntry* kind = nullptr;
+  try {
+    kind = &find_kind(c.kind);
+  } catch (const Error& e) {
+    k.bad("kind", e.what());
+  }
+  // Every key must be common or read by this kind.
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
-    if (!kKeys.count(key)) {
-      std::string keys;
-      for (const auto& k : kKeys) keys += (keys.empty() ? "" : ", ") + k;
-      fail("{}: unknown key '{}'; allowed keys: {}", file, key, keys);
-    }
+    const std::string key = k.scalar(kv.first, "(a key)", "a key name");
+    const bool common = std::find(kCommonKeys.begin(), kCommonKeys.end(), key) != kCommonKeys.end();
+    const bool own = std::find(kind->keys.begin(), kind->keys.end(), key) != kind->keys.end();
+    if (common || own) continue;
+    std::vector<std::string> users;
+    for (const auto& e : kinds())
+      if (std::find(e.keys.begin(), e.keys.end(), key) != e.keys.end()) users.push_back(e.name);
+    if (!users.empty())
+      fail("{}: key '{}' is not read by kind '{}' (it is for {}); remove it", file, key, c.kind, join(users, ", "));
+    fail("{}: unknown key '{}'; kind '{}' reads: {}, {}", file, key, c.kind, join(kCommonKeys, ", "),
+         join(kind->keys, ", "));
   }
-  if (!root["kind"]) fail("{}: key 'kind' is required ({})", file, kKindList);
-  c.kind = get<std::string>(root["kind"], "kind", file, "a string");
-  if (!kKinds.count(c.kind))
-    fail("{}: key 'kind': '{}' is not one of {}", file, c.kind, kKindList);
-  if (!root["model"]) fail("{}: key 'model' is required", file);
-  c.model = resolve(get<std::string>(root["model"], "model", file, "a path"), file);
-  if (root["data"]) c.data = get<std::string>(root["data"], "data", file, "a data spec");
-  if (root["limit"]) c.limit = get<int64_t>(root["limit"], "limit", file, "an integer");
-  if (root["per_class"]) c.per_class = get<int64_t>(root["per_class"], "per_class", file, "an integer");
-  if (root["batch"]) c.batch = get<int64_t>(root["batch"], "batch", file, "an integer");
-  if (root["preprocessing"]) {
-    nlohmann::json j;
-    const auto& pp = root["preprocessing"];
-    for (const auto& kv : pp) {
-      const std::string k = kv.first.as<std::string>();
-      if (kv.second.IsSequence()) j[k] = kv.second.as<std::vector<float>>();
-      else if (k == "resize") j[k] = kv.second.as<std::string>();
-      else j[k] = kv.second.as<int>();
-    }
-    c.preprocessing = data::Preprocess::from_json(j, file + ": preprocessing");
-  }
-  if (root["format"]) c.format = get<std::string>(root["format"], "format", file, "a format name");
-  if (root["seed"]) c.seed = get<uint64_t>(root["seed"], "seed", file, "a non-negative integer");
-  if (root["repetitions"]) c.repetitions = get<int>(root["repetitions"], "repetitions", file, "an integer");
-  if (c.repetitions < 1) fail("{}: key 'repetitions' must be >= 1", file);
-  if (root["fault_model"]) {
+  if (!k.has("model")) fail("{}: key 'model' is required", file);
+  c.model = resolve(k.text("model"), file);
+  if (k.has("data")) c.data = k.text("data");
+  if (k.has("limit")) c.limit = k.integer("limit", 0, data::kMaxRecords);
+  if (k.has("per_class")) c.per_class = k.integer("per_class", 0, data::kMaxRecords);
+  if (k.has("batch")) c.batch = k.integer("batch", 1, 65536);
+  if (k.has("preprocessing")) c.preprocessing = parse_preprocessing(k);
+  if (k.has("format")) {
+    c.format = k.text("format");
     try {
-      c.fault_model_name = get<std::string>(root["fault_model"], "fault_model", file, "a string");
-      if (c.fault_model_name == "sa") {
-        if (c.kind != "exhaustive" && c.kind != "sfi")
-          fail("'sa' (stuck-at pairs) is for the exhaustive and sfi kinds; use sa0 or sa1");
-      } else {
-        c.fault_model = fault::parse_fault_model(c.fault_model_name, &c.burst);
-      }
+      repr::find_format(c.format);
     } catch (const Error& e) {
-      fail("{}: key 'fault_model': {}", file, e.what());
+      k.bad("format", e.what());
     }
   }
-  if (root["layers"]) {
+  if (k.has("seed")) c.seed = k.unsigned_integer("seed");
+  if (k.has("fault_model")) {
+    try {
+      c.fault_model = fault::parse_fault_model_choice(k.text("fault_model"));
+    } catch (const Error& e) {
+      k.bad("fault_model", e.what());
+    }
+  }
+  if (k.has("layers")) {
     const auto& l = root["layers"];
     if (l.IsSequence()) {
-      c.layers.clear();
-      for (const auto& x : l) c.layers += (c.layers.empty() ? "" : ",") + x.as<std::string>();
+      std::vector<std::string> names;
+      for (const auto& x : l) names.push_back(k.scalar(x, "layers", "a layer name"));
+      if (names.empty()) k.bad("layers", "an empty list selects nothing; write 'all' or name layers");
+      c.layers = join(names, ",");
     } else {
-      c.layers = get<std::string>(l, "layers", file, "all, a list of names or re:REGEX");
+      c.layers = k.text("layers");
     }
   }
-  if (root["bits"]) c.bits = get<std::string>(root["bits"], "bits", file, "all, a list, a range or a field");
-  if (root["nonfinite"]) {
-    const auto v = get<std::string>(root["nonfinite"], "nonfinite", file, "a string");
+  if (k.has("bits")) c.bits = k.scalar(root["bits"], "bits", "all, a list, a range or a field");
+  if (k.has("nonfinite")) {
     try {
-      c.nonfinite = parse_nonfinite(v);
+      c.nonfinite = parse_nonfinite(k.text("nonfinite"));
     } catch (const Error& e) {
-      fail("{}: key 'nonfinite': {}", file, e.what());
+      k.bad("nonfinite", e.what());
     }
   }
-  if (root["schedule"]) c.schedule = get<std::vector<int64_t>>(root["schedule"], "schedule", file, "a list of fault counts");
-  for (size_t i = 1; i < c.schedule.size(); ++i)
-    if (c.schedule[i] < c.schedule[i - 1]) fail("{}: key 'schedule' must be non-decreasing", file);
-  if (root["faults_per_bit"]) c.faults_per_bit = get<int64_t>(root["faults_per_bit"], "faults_per_bit", file, "an integer");
-  if (root["rate"]) c.rate = get<double>(root["rate"], "rate", file, "a number");
-  if (root["faults"]) c.faults_csv = resolve(get<std::string>(root["faults"], "faults", file, "a CSV path"), file);
-  if (root["count"]) c.count = get<int64_t>(root["count"], "count", file, "an integer");
-  if (root["method"]) c.method = get<std::string>(root["method"], "method", file, "a string");
-  if (c.method != "network" && c.method != "layer" && c.method != "data-unaware" && c.method != "data-aware" &&
-      c.method != "adaptive")
-    fail("{}: key 'method': '{}' is not one of network, layer, data-unaware, data-aware, adaptive", file, c.method);
-  if (root["error"]) c.error = get<double>(root["error"], "error", file, "a number");
-  if (!(c.error > 0 && c.error < 1)) fail("{}: key 'error': {} must be in (0, 1)", file, c.error);
-  if (root["confidence"]) c.confidence = get<double>(root["confidence"], "confidence", file, "a number");
-  if (!(c.confidence > 0 && c.confidence < 1)) fail("{}: key 'confidence': {} must be in (0, 1)", file, c.confidence);
-  if (root["t"]) c.t = get<double>(root["t"], "t", file, "a number");
-  if (root["criticality"]) c.criticality = get<std::string>(root["criticality"], "criticality", file, "a string");
-  if (c.criticality != "pairs" && c.criticality != "any" && c.criticality.rfind("fraction:", 0) != 0)
-    fail("{}: key 'criticality': '{}' is not one of pairs, any, fraction:X", file, c.criticality);
-  if (root["p_rule"]) {
-    const auto v = get<std::string>(root["p_rule"], "p_rule", file, "a string");
+  if (k.has("repetitions")) c.repetitions = static_cast<int>(k.integer("repetitions", 1, kMaxRepetitions));
+  if (k.has("schedule")) {
+    const auto& s = root["schedule"];
+    if (!s.IsSequence() || s.size() == 0 || s.size() > 1000)
+      k.bad("schedule", "expected a list of 1 to 1,000 fault counts");
+    c.schedule.clear();
+    for (const auto& x : s) c.schedule.push_back(k.integer(x, "schedule", 0, kMaxCount));
+    for (size_t i = 1; i < c.schedule.size(); ++i)
+      if (c.schedule[i] < c.schedule[i - 1]) k.bad("schedule", "fault counts must be non-decreasing");
+  }
+  if (k.has("faults_per_bit")) c.faults_per_bit = k.integer("faults_per_bit", 1, kMaxCount);
+  if (k.has("rate")) c.rate = k.real("rate", 0, 1, true);
+  if (k.has("faults")) c.faults_csv = resolve(k.text("faults"), file);
+  if (k.has("count")) c.count = k.integer("count", 1, kMaxCount);
+  if (k.has("method")) {
     try {
-      c.p_rule = stats::parse_p_rule(v);
+      c.method = parse_sfi_method(k.text("method"));
     } catch (const Error& e) {
-      fail("{}: key 'p_rule': {}", file, e.what());
+      k.bad("method", e.what());
     }
   }
-  if (c.kind == "single" && c.faults_csv.empty() == (c.count <= 0))
-    fail("{}: kind 'single' needs exactly one of 'faults' (a CSV) or 'count'", file);
+  if (k.has("error")) c.error = k.real("error", 0, 1, true);
+  if (c.error >= 1) k.bad("error", "must be below 1");
+  if (k.has("confidence")) c.confidence = k.real("confidence", 0, 1, true);
+  if (c.confidence >= 1) k.bad("confidence", "must be below 1");
+  if (k.has("t")) c.t = k.real("t", 0, 100, true);
+  if (k.has("criticality")) {
+    try {
+      c.criticality = parse_criticality(k.text("criticality"));
+    } catch (const Error& e) {
+      k.bad("criticality", e.what());
+    }
+  }
+  if (k.has("p_rule")) {
+    try {
+      c.p_rule = stats::parse_p_rule(k.text("p_rule"));
+    } catch (const Error& e) {
+      k.bad("p_rule", e.what());
+    }
+  }
   return c;
 }
 

@@ -1,12 +1,6 @@
 // Critical-rate estimates of exhaustive and sfi stores (seed 004), per stratum, layer, bit and
 // network, recomputed from the stored per-image facts under any non-finite policy and any
-// criticality:
-//   pairs        (default, the seed-004 authors' code) a (fault, image) pair is critical when
-//                the faulty top-1 differs from the fault-free top-1; p = critical pairs /
-//                (faults x images)
-//   any          a fault is critical when it changes the top-1 of any image; p = critical faults / n
-//   fraction:X   a fault is critical when it changes the top-1 of more than a fraction X of images
-// Strata come from the store's "strata" metadata (written by the kind's planner).
+// criticality (campaign/outcome.h). Strata come from the store's "strata" metadata (written by the kind's planner).
 #pragma once
 #include <map>
 
@@ -19,16 +13,6 @@
 #include "store/store.h"
 
 namespace cnnfi::campaign {
-
-struct Criticality {
-  enum Kind { pairs, any, fraction } kind = pairs;
-  double threshold = 0;
-  std::string name() const;
-};
-Criticality parse_criticality(const std::string& s);
-
-/// A trial's critical value: the fraction of its images judged critical (pairs) or 0/1.
-double trial_criticality(const std::vector<uint8_t>& facts, NonFinitePolicy policy, const Criticality& c);
 
 struct StratumInfo {
   std::string point, layer;

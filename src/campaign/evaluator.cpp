@@ -7,7 +7,9 @@
 
 #include <ATen/ATen.h>
 
+#include "eval/metrics.h"
 #include "fault/activation.h"
+#include "util/error.h"
 
 namespace cnnfi::campaign {
 
@@ -31,6 +33,7 @@ const std::vector<uint8_t>& FaultEvaluator::golden_facts() {
     data::Batch b;
     while (loader.next(b)) {
       const at::Tensor logits = exec_.forward(b.images);
+      eval::check_labels(logits, b.labels, b.start, exec_.graph().file);
       const GoldenBatch g = make_golden(logits, b.labels);
       append_facts(logits, g, golden_facts_);
       const at::Tensor t1 = g.top1.contiguous(), lab = b.labels.contiguous();
@@ -54,7 +57,13 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
   const auto& g = exec_.graph();
   const int n_nodes = static_cast<int>(g.nodes.size());
   for (size_t t = 0; t < trials.size(); ++t) {
-    for (const auto& f : trials[t]) (injector_.has(f.param) ? weights[t] : acts[t]).push_back(f);
+    for (const auto& f : trials[t]) {
+      const bool weight = injector_.has(f.param);
+      if (!weight && f.image >= source_.size())
+        fail("fault {}: image {} is beyond the {} evaluated images (images are numbered from 0)", f.id, f.image,
+             source_.size());
+      (weight ? weights[t] : acts[t]).push_back(f);
+    }
     start[t] = injector_.first_reader(weights[t]);
     for (const auto& f : acts[t]) start[t] = std::min(start[t], hook.producer(f.param));
     if (!opts_.resume || start[t] >= n_nodes) continue;

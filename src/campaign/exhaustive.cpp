@@ -11,7 +11,10 @@ namespace cnnfi::campaign {
 
 std::vector<store::TrialPlan> plan_exhaustive(const PlanInput& in) {
   const auto& c = in.config;
-  const auto pops = fault::populations(in.injector, in.exec, c.layers, c.bits, c.fault_model_name);
+  const auto pops = fault::populations(in.injector, in.exec, c.layers, c.bits, c.fault_model);
+  int64_t total = 0;
+  for (const auto& p : pops) total += p.size();
+  in.check_plan_size(total, total);
   std::vector<store::TrialPlan> out;
   nlohmann::json strata = nlohmann::json::array();
   int64_t id = 0;

@@ -12,18 +12,15 @@ std::vector<store::TrialPlan> plan_incremental(const PlanInput& in) {
   const auto& c = in.config;
   std::vector<store::TrialPlan> out;
   const int64_t most = c.schedule.empty() ? 0 : c.schedule.back();
+  fault::GenerateSpec spec = generate_spec(c);
+  spec.total = most;
+  int64_t faults = 0;
+  for (int64_t n : c.schedule) faults += n;
+  in.check_plan_size(static_cast<int64_t>(c.schedule.size()) * c.repetitions, faults * c.repetitions);
   for (int rep = 0; rep < c.repetitions; ++rep) {
     fault::Rng rng(trial_seed(c.seed, 0, static_cast<uint64_t>(rep)));
     std::vector<fault::WeightFault> list;
-    if (most > 0) {
-      fault::GenerateSpec spec;
-      spec.layers = c.layers;
-      spec.bits = c.bits;
-      spec.total = most;
-      spec.model = c.fault_model;
-      spec.burst = c.burst;
-      list = fault::generate(in.injector, spec, rng);
-    }
+    if (most > 0) list = fault::generate(in.injector, spec, rng);
     for (int64_t n : c.schedule) {
       store::TrialPlan t;
       t.point = fmt::format("faults={}", n);

@@ -1,6 +1,9 @@
 #include "campaign/kind.h"
 
+#include <unistd.h>
+
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace cnnfi::campaign {
 
@@ -14,19 +17,39 @@ uint64_t trial_seed(uint64_t seed, uint64_t point, uint64_t rep) {
   return mix(mix(mix(seed) ^ point) ^ rep);
 }
 
-const KindEntry& find_kind(const std::string& name) {
-  static const std::vector<KindEntry> table = [] {
-    std::vector<KindEntry> t = {
-#define CNNFI_KIND(id, name, about) {name, &plan_##id, about},
+fault::GenerateSpec generate_spec(const CampaignConfig& c) {
+  if (c.fault_model.stuck_at_pairs)
+    fail("{}: key 'fault_model': 'sa' (stuck-at pairs) is for the exhaustive and sfi kinds; use sa0 or sa1", c.file);
+  fault::GenerateSpec spec;
+  spec.layers = c.layers;
+  spec.bits = c.bits;
+  spec.model = c.fault_model.model;
+  spec.burst = c.fault_model.burst;
+  return spec;
+}
+
+void PlanInput::check_plan_size(int64_t trials, int64_t faults) const {
+  constexpr double kBytesPerRow = 100;
+  const double bytes = (static_cast<double>(trials) + static_cast<double>(faults)) * kBytesPerRow;
+  const double ram = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (trials < 0 || faults < 0 || bytes > ram / 2)
+    fail("{}: the plan would hold {} trials and {} faults (about {:.1f} GiB), more than half of this machine's "
+         "{:.1f} GiB of memory; make the campaign smaller or split it",
+         config.file, trials, faults, bytes / (1 << 30), ram / (1 << 30));
+}
+
+const std::vector<KindEntry>& kinds() {
+  static const std::vector<KindEntry> table = {
+#define CNNFI_KIND(id, name, chunk, extender, keys, about) {name, &plan_##id, chunk, extender, split(keys, ' '), about},
 #include "campaign/kind_list.def"
 #undef CNNFI_KIND
-    };
-    for (auto& k : t)
-      if (std::string(k.name) == "sfi") k.extend = &extend_sfi;
-    return t;
-  }();
+  };
+  return table;
+}
+
+const KindEntry& find_kind(const std::string& name) {
   std::string names;
-  for (const auto& k : table) {
+  for (const auto& k : kinds()) {
     if (name == k.name) return k;
     names += (names.empty() ? "" : ", ") + std::string(k.name);
   }

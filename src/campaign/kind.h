@@ -1,13 +1,15 @@
 // Campaign kinds. A kind plans the trials of a campaign (what to inject in each) from the
 // config and a seed; the runner evaluates every kind's trials on the same path (evaluator.h).
+// The kinds are one table (kind_list.def): the config parser takes each kind's keys from it and
+// the runner its chunk size and extender.
 // Adding a kind: campaign/<kind>.cpp defining `std::vector<store::TrialPlan> plan_<id>(const
-// PlanInput&)` and one line CNNFI_KIND(id, "name", "what it measures") in kind_list.def.
+// PlanInput&)` and one line CNNFI_KIND(...) in kind_list.def.
 #pragma once
-#include <map>
 #include <string>
 #include <vector>
 
 #include "campaign/config.h"
+#include "fault/generate.h"
 #include "fault/injector.h"
 #include "store/store.h"
 
@@ -18,7 +20,14 @@ struct PlanInput {
   const fault::WeightInjector& injector;
   const exec::Executor& exec;
   store::Meta* meta = nullptr;  ///< kinds may describe their plan here (strata)
+  /// Refuses a plan of `trials` trials holding `faults` faults in all before it is built, when it
+  /// would not fit in memory (a row costs about 100 bytes); the message gives the sizes.
+  void check_plan_size(int64_t trials, int64_t faults) const;
 };
+
+/// The generation spec of the config's layers, bits and fault model (kinds that draw faults with
+/// fault::generate); stuck-at pairs ("sa") are refused: they define populations, not draws.
+fault::GenerateSpec generate_spec(const CampaignConfig& c);
 
 /// A seed for (campaign seed, point, repetition): independent streams, so a trial's faults do
 /// not depend on the order trials are planned or evaluated in (splitmix64 mixing).
@@ -32,16 +41,20 @@ using Extender = std::vector<store::TrialPlan> (*)(const PlanInput&, const store
 struct KindEntry {
   const char* name;
   Planner plan;
+  size_t chunk;                   ///< trials per pass over the data
+  Extender extend;                ///< nullptr: planned once
+  std::vector<std::string> keys;  ///< campaign keys beyond the common ones
   const char* about;
-  Extender extend = nullptr;
 };
 
 std::vector<store::TrialPlan> extend_sfi(const PlanInput& in, const store::Store& st);
 
-#define CNNFI_KIND(id, name, about) std::vector<store::TrialPlan> plan_##id(const PlanInput& in);
+#define CNNFI_KIND(id, name, chunk, extender, keys, about) std::vector<store::TrialPlan> plan_##id(const PlanInput& in);
 #include "campaign/kind_list.def"
 #undef CNNFI_KIND
 
+const std::vector<KindEntry>& kinds();
+/// The kind named `name`; throws listing the kinds.
 const KindEntry& find_kind(const std::string& name);
 
 }  // namespace cnnfi::campaign

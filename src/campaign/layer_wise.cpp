@@ -11,15 +11,15 @@ std::vector<store::TrialPlan> plan_layer_wise(const PlanInput& in) {
   const auto& c = in.config;
   const auto layers = fault::select_layers(in.injector, c.layers);
   std::vector<store::TrialPlan> out;
+  int64_t faults = 0;
+  for (const auto& l : layers) faults += std::max<int64_t>(1, std::llround(c.rate * in.injector.numel(l)));
+  in.check_plan_size(static_cast<int64_t>(layers.size()) * c.repetitions, faults * c.repetitions);
   for (size_t l = 0; l < layers.size(); ++l)
     for (int rep = 0; rep < c.repetitions; ++rep) {
       fault::Rng rng(trial_seed(c.seed, l, static_cast<uint64_t>(rep)));
-      fault::GenerateSpec spec;
+      fault::GenerateSpec spec = generate_spec(c);
       spec.layers = layers[l];
-      spec.bits = c.bits;
       spec.rate = c.rate;
-      spec.model = c.fault_model;
-      spec.burst = c.burst;
       store::TrialPlan t;
       t.point = fmt::format("layer={}", layers[l]);
       t.x = static_cast<double>(l);

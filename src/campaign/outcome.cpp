@@ -80,4 +80,41 @@ OutcomeCounts count(const std::vector<uint8_t>& facts, NonFinitePolicy policy) {
   return c;
 }
 
+std::string Criticality::name() const {
+  if (kind == pairs) return "pairs";
+  if (kind == any) return "any";
+  return fmt::format("fraction:{}", threshold);
+}
+
+Criticality parse_criticality(const std::string& s) {
+  Criticality c;
+  if (s == "pairs") return c;
+  if (s == "any") {
+    c.kind = Criticality::any;
+    return c;
+  }
+  if (s.rfind("fraction:", 0) == 0) {
+    char* end = nullptr;
+    c.threshold = std::strtod(s.c_str() + 9, &end);
+    if (end && *end == '\0' && c.threshold >= 0 && c.threshold < 1) {
+      c.kind = Criticality::fraction;
+      return c;
+    }
+  }
+  fail("criticality '{}' is not one of pairs, any, fraction:X (0 <= X < 1)", s);
+}
+
+double trial_criticality(const std::vector<uint8_t>& facts, NonFinitePolicy policy, const Criticality& c) {
+  if (facts.empty()) return 0;
+  int64_t crit = 0;
+  for (uint8_t f : facts) crit += classify(f, policy) == Outcome::critical;
+  const double frac = static_cast<double>(crit) / static_cast<double>(facts.size());
+  switch (c.kind) {
+    case Criticality::pairs: return frac;
+    case Criticality::any: return crit > 0 ? 1 : 0;
+    case Criticality::fraction: return frac > c.threshold ? 1 : 0;
+  }
+  return 0;
+}
+
 }  // namespace cnnfi::campaign

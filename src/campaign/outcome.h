@@ -53,6 +53,22 @@ GoldenBatch make_golden(const at::Tensor& logits, const at::Tensor& labels);
 /// Facts of faulty `logits` against the golden batch, appended to `out` (one byte per image).
 void append_facts(const at::Tensor& logits, const GoldenBatch& golden, std::vector<uint8_t>& out);
 
+/// How estimates count a fault as critical (seed 004):
+///   pairs        (default, the seed-004 authors' code) a (fault, image) pair is critical when
+///                the faulty top-1 differs from the fault-free top-1; p = critical pairs /
+///                (faults x images)
+///   any          a fault is critical when it changes the top-1 of any image; p = critical faults / n
+///   fraction:X   a fault is critical when it changes the top-1 of more than a fraction X of images
+struct Criticality {
+  enum Kind { pairs, any, fraction } kind = pairs;
+  double threshold = 0;
+  std::string name() const;
+};
+Criticality parse_criticality(const std::string& s);
+
+/// A trial's critical value: the fraction of its images judged critical (pairs) or 0/1.
+double trial_criticality(const std::vector<uint8_t>& facts, NonFinitePolicy policy, const Criticality& c);
+
 /// Per-trial counts over images.
 struct OutcomeCounts {
   int64_t images = 0, masked = 0, tolerable = 0, critical = 0, due = 0, misclassified = 0, top5_miss = 0;

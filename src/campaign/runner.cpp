@@ -42,6 +42,20 @@ std::string data_sha256(data::Source& src) {
   return h.hex();
 }
 
+/// Refuses a store that would not fit in the free space of its file system.
+void check_disk(const std::string& output, int64_t trials, int64_t faults, int64_t images) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto dir = fs::absolute(output, ec).parent_path();
+  const auto space = fs::space(dir, ec);
+  if (ec) return;
+  // Per trial: its row and its per-image facts (one byte each) and result counts; per fault: its row.
+  const double need = static_cast<double>(trials) * (static_cast<double>(images) + 120.0) + static_cast<double>(faults) * 80.0;
+  if (need > static_cast<double>(space.available))
+    fail("{}: the store would need about {:.1f} GiB ({} trials x {} images, {} faults); {} has {:.1f} GiB free", output,
+         need / (1 << 30), trials, images, faults, dir.string(), static_cast<double>(space.available) / (1 << 30));
+}
+
 }  // namespace
 
 RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
@@ -71,8 +85,8 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   meta.format = c.format;
   meta.nonfinite = to_string(c.nonfinite);
   meta.preprocessing = pre.to_json().dump();
-  meta.criticality = c.criticality;
-  meta.t = c.t > 0 ? c.t : stats::t_for_confidence(c.confidence);
+  meta.criticality = c.criticality.name();
+  meta.t = c.t_value();
 
   const bool existed = std::filesystem::exists(opts.output);
   store::Store st(opts.output, store::OpenMode::write);
@@ -97,14 +111,15 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     std::vector<store::GoldenRow> golden;
     for (size_t i = 0; i < gf.size(); ++i)
       golden.push_back({static_cast<int64_t>(i), ev.labels()[i], ev.golden_top1()[i], gf[i]});
+    int64_t faults = 0;
+    for (const auto& t : trials) faults += static_cast<int64_t>(t.faults.size());
+    check_disk(opts.output, static_cast<int64_t>(trials.size()), faults, source->size());
     meta.started = now_utc();
     meta.status = "running";
     st.write_plan(meta, golden, trials);
   }
 
-  // Kinds whose trials each hold one fault are cheap per trial: bigger chunks share each
-  // golden capture among more trials.
-  const size_t chunk = opts.chunk > 0 ? opts.chunk : (c.kind == "exhaustive" || c.kind == "sfi" ? 256 : 16);
+  const size_t chunk = opts.chunk > 0 ? opts.chunk : kind.chunk;
   RunInfo info;
   for (int round = 0;; ++round) {
     const auto plan = st.plan();
@@ -117,6 +132,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     int64_t finished = static_cast<int64_t>(done.size());
     if (opts.progress) opts.progress(finished, info.trials);
     for (size_t s = 0; s < todo.size(); s += chunk) {
+      const auto chunk_start = std::chrono::steady_clock::now();
       const size_t e = std::min(todo.size(), s + chunk);
       std::vector<std::vector<fault::WeightFault>> part;
       for (size_t i = s; i < e; ++i) part.push_back(todo[i]->faults);
@@ -142,6 +158,15 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
       info.evaluated += static_cast<int64_t>(rows.size());
       finished += static_cast<int64_t>(rows.size());
       if (opts.progress) opts.progress(finished, info.trials);
+      if (s == 0 && round == 0 && opts.budget_seconds > 0 && e < todo.size()) {
+        const double per_chunk = std::chrono::duration<double>(std::chrono::steady_clock::now() - chunk_start).count();
+        const double left = per_chunk * static_cast<double>(todo.size() - e) / static_cast<double>(e - s);
+        if (left > opts.budget_seconds)
+          fail("{}: the {} remaining trials would take about {:.1f} h (the first {} took {:.2f} s on {} images), more "
+               "than the budget of {:.1f} h; the finished trials are saved: resume with a larger --budget "
+               "(hours; 0 = none) and --resume",
+               opts.output, todo.size() - e, left / 3600, e - s, per_chunk, source->size(), opts.budget_seconds / 3600);
+      }
     }
     if (!kind.extend) break;
     auto more = kind.extend(PlanInput{c, injector, exec, nullptr}, st);

@@ -1,6 +1,9 @@
 // Runs a campaign into its result store: plans the trials (or, with resume, reads the plan
 // back), evaluates the unfinished ones in chunks on the shared evaluator, and commits each
-// finished trial. Resuming refuses a store whose model, data or config differ, naming which.
+// finished chunk. Resuming refuses a store whose model, data or config differ, naming which.
+// Sizes are checked before anything is built: a plan that would not fit in memory, a store that
+// would not fit on disk, and (after the first chunk) a run longer than the time budget are
+// refused with their estimates.
 #pragma once
 #include <functional>
 #include <string>
@@ -13,6 +16,10 @@ struct RunOptions {
   std::string output;          ///< the store (.db)
   bool resume = false;
   size_t chunk = 0;            ///< trials evaluated per pass over the data (0: by kind)
+  /// Time budget in seconds (0: none). After the first chunk the remaining time is estimated
+  /// from it; a campaign estimated to take longer stops there (its first chunk saved) with the
+  /// estimate, to be resumed with a larger budget.
+  double budget_seconds = 24 * 3600;
   std::function<void(int64_t done, int64_t total)> progress;
 };
 

@@ -37,8 +37,11 @@ void draw(const PlanInput& in, const std::vector<fault::Population>& pops, const
 }  // namespace
 
 std::vector<store::TrialPlan> plan_sfi(const PlanInput& in) {
-  const auto pops = fault::populations(in.injector, in.exec, in.config.layers, in.config.bits, in.config.fault_model_name);
+  const auto pops = fault::populations(in.injector, in.exec, in.config.layers, in.config.bits, in.config.fault_model);
   const auto strata = sfi_strata(in.config, pops, in.injector, in.exec);
+  int64_t n = 0;
+  for (const auto& s : strata) n += s.n;
+  in.check_plan_size(n, n);
   std::vector<store::TrialPlan> out;
   nlohmann::json js = nlohmann::json::array();
   for (size_t i = 0; i < strata.size(); ++i) {
@@ -54,11 +57,11 @@ std::vector<store::TrialPlan> plan_sfi(const PlanInput& in) {
 
 std::vector<store::TrialPlan> extend_sfi(const PlanInput& in, const store::Store& st) {
   const auto& c = in.config;
-  if (c.method != "adaptive") return {};
-  const auto pops = fault::populations(in.injector, in.exec, c.layers, c.bits, c.fault_model_name);
+  if (c.method != SfiMethod::adaptive) return {};
+  const auto pops = fault::populations(in.injector, in.exec, c.layers, c.bits, c.fault_model);
   const auto strata = sfi_strata(c, pops, in.injector, in.exec);
-  const double t = c.t > 0 ? c.t : stats::t_for_confidence(c.confidence);
-  const auto est = estimate_store(st, c.nonfinite, parse_criticality(c.criticality), t);
+  const double t = c.t_value();
+  const auto est = estimate_store(st, c.nonfinite, c.criticality, t);
   std::map<std::string, const StratumResult*> by_point;
   for (const auto& r : est.strata) by_point[r.info.point] = &r;
   std::vector<store::TrialPlan> out;

@@ -3,14 +3,13 @@
 #include <fmt/format.h>
 
 #include "stats/data_aware.h"
-#include "stats/sample_size.h"
 #include "stats/stratified.h"
 #include "util/error.h"
 
 namespace cnnfi::campaign {
 
-std::vector<SfiStratum> sfi_strata(const CampaignConfig& c, const std::vector<fault::Population>& pops,
-                                   const fault::WeightInjector& inj, const exec::Executor& exec) {
+SamplePlan sample_plan(const CampaignConfig& c, const std::vector<fault::Population>& pops,
+                       const fault::WeightInjector& inj, const exec::Executor& exec) {
   if (pops.empty()) fail("sfi: no layer selected");
   std::vector<std::string> names;
   std::vector<int64_t> sizes;
@@ -19,23 +18,32 @@ std::vector<SfiStratum> sfi_strata(const CampaignConfig& c, const std::vector<fa
     names.push_back(p.param);
     sizes.push_back(p.size());
   }
-  const stats::SampleSpec spec{c.error, c.t > 0 ? c.t : stats::t_for_confidence(c.confidence)};
-  const int bits = static_cast<int>(pops[0].bits.size());
-  stats::Plan plan;
-  if (c.method == "network") {
-    plan = stats::plan_network(names, sizes, spec);
-  } else if (c.method == "layer") {
-    plan = stats::plan_layer(names, sizes, spec);
-  } else if (c.method == "data-aware") {
-    std::vector<at::Tensor> golden;
-    for (const auto& p : pops) golden.push_back(exec.weight(p.param));
-    const auto crit = stats::data_aware_p(golden, inj.format(), c.p_rule.value_or(stats::default_p_rule(inj.format())));
-    std::vector<double> bit_p;
-    for (int b : pops[0].bits) bit_p.push_back(crit.at(static_cast<size_t>(b)).p);
-    plan = stats::plan_data_aware(names, sizes, bit_p, spec);
-  } else {
-    plan = stats::plan_data_unaware(names, sizes, bits, spec);
+  const stats::SampleSpec spec{c.error, c.t_value()};
+  SamplePlan out;
+  switch (c.method) {
+    case SfiMethod::network: out.plan = stats::plan_network(names, sizes, spec); break;
+    case SfiMethod::layer: out.plan = stats::plan_layer(names, sizes, spec); break;
+    case SfiMethod::data_aware: {
+      std::vector<at::Tensor> golden;
+      for (const auto& p : pops) golden.push_back(exec.weight(p.param));
+      out.rule = c.p_rule.value_or(stats::default_p_rule(inj.format()));
+      out.criticality = stats::data_aware_p(golden, inj.format(), out.rule);
+      std::vector<double> bit_p;
+      for (int b : pops[0].bits) bit_p.push_back(out.criticality.at(static_cast<size_t>(b)).p);
+      out.plan = stats::plan_data_aware(names, sizes, bit_p, spec);
+      break;
+    }
+    case SfiMethod::data_unaware:
+    case SfiMethod::adaptive:
+      out.plan = stats::plan_data_unaware(names, sizes, static_cast<int>(pops[0].bits.size()), spec);
+      break;
   }
+  return out;
+}
+
+std::vector<SfiStratum> sfi_strata(const CampaignConfig& c, const std::vector<fault::Population>& pops,
+                                   const fault::WeightInjector& inj, const exec::Executor& exec) {
+  const stats::Plan plan = sample_plan(c, pops, inj, exec).plan;
   std::vector<SfiStratum> out;
   for (size_t l = 0; l < pops.size(); ++l) {
     const auto& lp = plan.layers.at(l);
@@ -44,8 +52,8 @@ std::vector<SfiStratum> sfi_strata(const CampaignConfig& c, const std::vector<fa
       continue;
     }
     for (size_t bi = 0; bi < pops[l].bits.size(); ++bi) {
-      const int64_t n =
-          c.method == "adaptive" ? std::min(pops[l].per_bit(), stats::kAdaptiveFirstRound) : lp.bit_sample[bi];
+      const int64_t n = c.method == SfiMethod::adaptive ? std::min(pops[l].per_bit(), stats::kAdaptiveFirstRound)
+                                                        : lp.bit_sample[bi];
       out.push_back({fmt::format("layer={} bit={}", pops[l].param, pops[l].bits[bi]), pops[l].param, pops[l].bits[bi],
                      l, bi, pops[l].per_bit(), n});
     }

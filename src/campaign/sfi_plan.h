@@ -1,8 +1,8 @@
 // How an sfi campaign splits its population into strata and how many faults each gets, by
 // method (seed 004): network and layer -> one stratum per layer (network: the network's n
 // shared in proportion to N); data-unaware, data-aware -> one per (layer, bit) with eq. (3);
-// adaptive -> one per (layer, bit), starting at kAdaptiveFirstRound. Used by the sfi kind and
-// by `cnnfi validate`, so a validation samples exactly as a campaign would.
+// adaptive -> one per (layer, bit), starting at kAdaptiveFirstRound. Used by the sfi kind, by
+// `cnnfi plan` and by `cnnfi validate`, so a validation samples exactly as a campaign would.
 #pragma once
 #include <string>
 #include <vector>
@@ -11,8 +11,19 @@
 #include "exec/executor.h"
 #include "fault/injector.h"
 #include "fault/population.h"
+#include "stats/sample_size.h"
 
 namespace cnnfi::campaign {
+
+struct SamplePlan {
+  stats::Plan plan;                                ///< n per layer (and per bit for per-bit methods)
+  std::vector<stats::BitCriticality> criticality;  ///< data-aware: every bit's statistics and p
+  stats::PRule rule = stats::PRule::fence;         ///< data-aware: the p rule used
+};
+
+/// The sample sizes of `c.method` (not adaptive) for the populations `pops`.
+SamplePlan sample_plan(const CampaignConfig& c, const std::vector<fault::Population>& pops,
+                       const fault::WeightInjector& inj, const exec::Executor& exec);
 
 struct SfiStratum {
   std::string point, layer;

@@ -5,22 +5,22 @@
 
 #include "campaign/kind.h"
 #include "fault/generate.h"
+#include "util/error.h"
 
 namespace cnnfi::campaign {
 
 std::vector<store::TrialPlan> plan_single(const PlanInput& in) {
   const auto& c = in.config;
+  if (c.faults_csv.empty() == (c.count <= 0))
+    fail("{}: kind 'single' needs exactly one of 'faults' (a CSV) or 'count'", c.file);
   std::vector<fault::WeightFault> faults;
   if (!c.faults_csv.empty()) {
     faults = fault::read_fault_csv(c.faults_csv);
   } else {
+    in.check_plan_size(c.count, c.count);
     fault::Rng rng(trial_seed(c.seed, 0, 0));
-    fault::GenerateSpec spec;
-    spec.layers = c.layers;
-    spec.bits = c.bits;
+    fault::GenerateSpec spec = generate_spec(c);
     spec.total = c.count;
-    spec.model = c.fault_model;
-    spec.burst = c.burst;
     faults = fault::generate(in.injector, spec, rng);
   }
   std::vector<store::TrialPlan> out;

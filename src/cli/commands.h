@@ -25,7 +25,7 @@ void setup_report(CLI::App& app);
 void write_report(const std::vector<std::string>& stores, const std::string& output);
 
 /// Runs one campaign file (used by run and demo); returns the number of trials.
-int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume);
+int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume, double budget_hours = 24);
 void print_summary(const std::string& db);
 /// Estimates of an exhaustive/sfi store (empty criticality/nonfinite, t <= 0: as run).
 void print_estimates(const std::string& db, const std::string& criticality, const std::string& nonfinite, double t,

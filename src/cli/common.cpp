@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 
 #include "data/card.h"
+#include "util/error.h"
 
 namespace cnnfi::cli {
 
@@ -36,7 +37,10 @@ OpenedData open_data(const DataOptions& o, const std::string& model_path) {
 int default_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 void set_threads(int threads) {
-  if (threads <= 0) threads = default_threads();
+  const int most = 4 * default_threads();
+  if (threads < 0 || threads > most)
+    fail("--threads {}: this machine has {} cores; use 1 to {} (0 = all cores)", threads, default_threads(), most);
+  if (threads == 0) threads = default_threads();
   at::set_num_threads(threads);
   // OpenBLAS (libtorch's fully connected layers) has its own pool; find it at run time so that
   // cnnfi does not need to link OpenBLAS directly.

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "campaign/config.h"
+#include "campaign/sfi_plan.h"
 #include "cli/commands.h"
 #include "exec/executor.h"
 #include "fault/generate.h"
@@ -14,6 +16,7 @@
 #include "repr/format.h"
 #include "stats/data_aware.h"
 #include "stats/sample_size.h"
+#include "stats/stratified.h"
 #include "util/error.h"
 
 namespace cnnfi::cli {
@@ -27,32 +30,43 @@ struct PlanOptions {
 };
 
 void run_plan(const PlanOptions& o) {
-  if (o.method != "network" && o.method != "layer" && o.method != "data-unaware" && o.method != "data-aware")
-    fail("--method '{}': allowed values are network, layer, data-unaware, data-aware", o.method);
-  if (!o.p_rule.empty() && o.method != "data-aware") fail("--p-rule is for --method data-aware");
-  if (o.fault_model != "sa" && o.fault_model != "flip") fail("--fault-model '{}': allowed values are sa, flip", o.fault_model);
+  campaign::CampaignConfig c;
+  c.file = o.model;
+  try {
+    c.method = campaign::parse_sfi_method(o.method);
+    if (c.method == campaign::SfiMethod::adaptive)
+      fail("adaptive sampling has no fixed plan: each stratum starts at {} faults and grows until its margin is met",
+           stats::kAdaptiveFirstRound);
+  } catch (const Error& e) {
+    fail("--method '{}': {}", o.method, e.what());
+  }
+  if (!o.p_rule.empty() && c.method != campaign::SfiMethod::data_aware) fail("--p-rule is for --method data-aware");
+  try {
+    c.fault_model = fault::parse_fault_model_choice(o.fault_model);
+  } catch (const Error& e) {
+    fail("--fault-model: {}", e.what());
+  }
+  if (!(o.error > 0 && o.error < 1)) fail("--error {}: must be in (0, 1)", o.error);
+  if (!(o.confidence > 0 && o.confidence < 1)) fail("--confidence {}: must be in (0, 1)", o.confidence);
+  if (!(o.t >= 0 && o.t <= 100)) fail("--t {}: must be in (0, 100]", o.t);
+  c.error = o.error;
+  c.confidence = o.confidence;
+  c.t = o.t;
+  if (!o.p_rule.empty()) c.p_rule = stats::parse_p_rule(o.p_rule);
   exec::Executor ex(onnx_io::load_model(o.model));
   const auto& format = repr::find_format(o.format);
   fault::WeightInjector inj(ex, format);
-  const auto layers = o.layers.empty() ? fault::weight_tensors(inj, ex) : fault::select_layers(inj, o.layers);
-  const auto bits = fault::select_bits(inj, layers.at(0), o.bits);
-  const int64_t per_fault = o.fault_model == "sa" ? 2 : 1;
-  std::vector<int64_t> pops;
-  for (const auto& l : layers) pops.push_back(inj.numel(l) * static_cast<int64_t>(bits.size()) * per_fault);
-  const stats::SampleSpec spec{o.error, o.t > 0 ? o.t : stats::t_for_confidence(o.confidence)};
+  const auto pops = fault::populations(inj, ex, o.layers.empty() ? "all" : o.layers, o.bits, c.fault_model);
+  if (pops.empty()) fail("{}: the model has no weighted layer (Conv, ConvTranspose, Gemm, MatMul weights)", o.model);
+  const auto sp = campaign::sample_plan(c, pops, inj, ex);
+  const auto& plan = sp.plan;
+  const auto& crit = sp.criticality;
+  const auto& bits = pops[0].bits;
+  const auto rule = sp.rule;
+  const stats::SampleSpec spec{c.error, c.t_value()};
   std::vector<double> bit_p(bits.size(), 0.5);
-  std::vector<stats::BitCriticality> crit;
-  const auto rule = o.p_rule.empty() ? stats::default_p_rule(format) : stats::parse_p_rule(o.p_rule);
-  if (o.method == "data-aware") {
-    std::vector<at::Tensor> golden;
-    for (const auto& l : layers) golden.push_back(ex.weight(l));
-    crit = stats::data_aware_p(golden, format, rule);
+  if (!crit.empty())
     for (size_t i = 0; i < bits.size(); ++i) bit_p[i] = crit.at(static_cast<size_t>(bits[i])).p;
-  }
-  const stats::Plan plan = o.method == "network"        ? stats::plan_network(layers, pops, spec)
-                           : o.method == "layer"        ? stats::plan_layer(layers, pops, spec)
-                           : o.method == "data-unaware" ? stats::plan_data_unaware(layers, pops, static_cast<int>(bits.size()), spec)
-                                                        : stats::plan_data_aware(layers, pops, bit_p, spec);
   if (o.json) {
     nlohmann::json j = {{"method", o.method},           {"model", o.model},
                         {"p_rule", crit.empty() ? nlohmann::json() : nlohmann::json(stats::to_string(rule))},
@@ -75,15 +89,15 @@ void run_plan(const PlanOptions& o) {
     std::printf("%s\n", j.dump().c_str());
     return;
   }
-  std::printf("%s plan for %s (%s, %s faults, e = %g, t = %g%s)\n", o.method.c_str(), o.model.c_str(), o.format.c_str(),
-              o.fault_model == "sa" ? "stuck-at" : "bit-flip", o.error, spec.t,
+  std::printf("%s plan for %s (%s, fault model %s, e = %g, t = %g%s)\n", o.method.c_str(), o.model.c_str(),
+              o.format.c_str(), c.fault_model.name().c_str(), o.error, spec.t,
               crit.empty() ? "" : (", p rule " + stats::to_string(rule)).c_str());
   if (!crit.empty()) {
     std::printf("%4s %8s %8s %12s %12s %12s %8s\n", "bit", "f0", "f1", "D0->1", "D1->0", "D_avg", "p");
     for (int b : bits) {
-      const auto& c = crit[static_cast<size_t>(b)];
-      std::printf("%4d %8.4f %8.4f %12.4g %12.4g %12.4g %8.5f  %s\n", b, c.f0, c.f1, c.d01, c.d10, c.d_avg, c.p,
-                  c.source.c_str());
+      const auto& bc = crit[static_cast<size_t>(b)];
+      std::printf("%4d %8.4f %8.4f %12.4g %12.4g %12.4g %8.5f  %s\n", b, bc.f0, bc.f1, bc.d01, bc.d10, bc.d_avg, bc.p,
+                  bc.source.c_str());
     }
   }
   std::printf("%-36s %14s %10s\n", "layer", "N", "n");

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "store/store.h"
+#include "util/error.h"
 #include "util/file.h"
 #include "util/progress.h"
 
@@ -19,6 +20,7 @@ struct RunOptions {
   std::string campaign, output;
   bool resume = false;
   int threads = 0;
+  double budget_hours = 24;
 };
 
 }  // namespace
@@ -38,12 +40,14 @@ void print_summary(const std::string& db) {
                 p.critical_rate, p.due_rate);
 }
 
-int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume) {
+int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume, double budget_hours) {
+  if (!(budget_hours >= 0) || budget_hours > 1e6) fail("--budget {}: hours must be in [0, 1e6] (0 = no limit)", budget_hours);
   const auto cfg = campaign::load_campaign(campaign_file);
   campaign::RunOptions ro;
   ro.output = output.empty() ? std::filesystem::path(campaign_file).replace_extension(".db").string() : output;
   refuse_overwrite(ro.output, {campaign_file, cfg.model, cfg.faults_csv}, "-o");
   ro.resume = resume;
+  ro.budget_seconds = budget_hours * 3600;
   std::unique_ptr<Progress> bar;
   ro.progress = [&](int64_t done, int64_t total) {
     if (!bar) bar = std::make_unique<Progress>(cfg.kind, total);
@@ -65,9 +69,12 @@ void setup_run(CLI::App& app) {
   sub->add_option("-o,--output", o->output, "result store (default: the campaign file with .db)");
   sub->add_flag("--resume", o->resume, "continue a campaign whose store already exists");
   sub->add_option("--threads", o->threads, "threads (default: all cores); results do not depend on it");
+  sub->add_option("--budget", o->budget_hours,
+                  "hours the campaign may take (default 24; 0 = no limit): after its first chunk a campaign "
+                  "estimated to take longer stops with the estimate, its finished trials saved");
   sub->callback([o] {
     set_threads(o->threads);
-    run_one(o->campaign, o->output, o->resume);
+    run_one(o->campaign, o->output, o->resume, o->budget_hours);
   });
 }
 

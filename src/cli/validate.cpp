@@ -65,9 +65,10 @@ void run_validate(const ValidateOptions& o) {
   const double t = o.t > 0 ? o.t : stats::t_for_confidence(o.confidence);
   exec::Executor ex(onnx_io::load_model(cfg.model));
   fault::WeightInjector inj(ex, repr::find_format(cfg.format));
-  const auto pops = fault::populations(inj, ex, cfg.layers, cfg.bits, cfg.fault_model_name);
+  const auto pops = fault::populations(inj, ex, cfg.layers, cfg.bits, cfg.fault_model);
   const auto policy = campaign::parse_nonfinite(o.nonfinite.empty() ? meta.nonfinite : o.nonfinite);
   const auto crit = campaign::parse_criticality(o.criticality);
+  cfg.criticality = crit;
 
   // Every unit's criticality, per layer in the population's bit-major unit order.
   std::map<std::string, size_t> layer_of;
@@ -118,14 +119,16 @@ void run_validate(const ValidateOptions& o) {
     r.layer_p.assign(pops.size(), 0);
     r.layer_margin.assign(pops.size(), 0);
     auto mc = cfg;
-    mc.method = r.method;
-    if (const auto colon = r.method.find(':'); colon != std::string::npos && r.method.substr(0, colon) == "data-aware") {
-      mc.method = "data-aware";
-      mc.p_rule = stats::parse_p_rule(r.method.substr(colon + 1));
+    const auto colon = r.method.find(':');
+    try {
+      mc.method = campaign::parse_sfi_method(r.method.substr(0, colon));
+      if (colon != std::string::npos) {
+        if (mc.method != campaign::SfiMethod::data_aware) fail("only data-aware takes a p rule");
+        mc.p_rule = stats::parse_p_rule(r.method.substr(colon + 1));
+      }
+    } catch (const Error& e) {
+      fail("--methods: '{}': {}", r.method, e.what());
     }
-    if (mc.method != "network" && mc.method != "layer" && mc.method != "data-unaware" && mc.method != "data-aware" &&
-        mc.method != "adaptive")
-      fail("--methods: '{}' is not one of network, layer, data-unaware, data-aware[:P_RULE], adaptive", r.method);
     const auto strata = campaign::sfi_strata(mc, pops, inj, ex);
     for (int k = 0; k < o.samples; ++k) {
       std::vector<std::vector<stats::Stratum>> by_layer(pops.size());
@@ -142,7 +145,7 @@ void run_validate(const ValidateOptions& o) {
         };
         int64_t n = s.n;
         double phat = observe(n);
-        if (r.method == "adaptive")
+        if (mc.method == campaign::SfiMethod::adaptive)
           for (int64_t next; (next = stats::adaptive_next(s.N, n, phat, o.error, t)) > n;) phat = observe(n = next);
         by_layer[s.pop].push_back({s.N, n, phat});
         n_total += n;

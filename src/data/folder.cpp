@@ -30,6 +30,10 @@ Decoded decode_png(const std::string& path) {
   if (!png_image_begin_read_from_file(&img, path.c_str())) fail("{}: cannot decode PNG: {}", path, img.message);
   const bool grey = (img.format & PNG_FORMAT_FLAG_COLOR) == 0;
   img.format = grey ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+  if (img.height > kMaxImageExtent || img.width > kMaxImageExtent) {
+    png_image_free(&img);
+    check_image_shape(grey ? 1 : 3, img.height, img.width, path);
+  }
   Decoded d{grey ? 1 : 3, static_cast<int>(img.height), static_cast<int>(img.width), {}};
   d.hwc.resize(PNG_IMAGE_SIZE(img));
   if (!png_image_finish_read(&img, nullptr, d.hwc.data(), 0, nullptr)) {
@@ -67,6 +71,12 @@ Decoded decode_jpeg(const std::string& path) {
   jpeg_create_decompress(&cinfo);
   jpeg_stdio_src(&cinfo, f);
   jpeg_read_header(&cinfo, TRUE);
+  if (cinfo.image_height > kMaxImageExtent || cinfo.image_width > kMaxImageExtent) {
+    const int64_t h = cinfo.image_height, w = cinfo.image_width;
+    jpeg_destroy_decompress(&cinfo);
+    std::fclose(f);
+    check_image_shape(3, h, w, path);
+  }
   cinfo.out_color_space = cinfo.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&cinfo);
   d.channels = cinfo.output_components;
@@ -117,6 +127,7 @@ class FolderSource : public Source {
     if (files_.empty()) fail("{}: no .png/.jpg images in its class sub-folders", dir);
     const Decoded first = decode(files_[0]);
     shape_ = {first.channels, height > 0 ? height : first.height, width > 0 ? width : first.width};
+    check_image_shape(shape_.channels, shape_.height, shape_.width, dir);
     resize_ = height > 0;
   }
 

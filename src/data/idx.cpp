@@ -58,15 +58,17 @@ class IdxSource : public Source {
     std::vector<uint32_t> d;
     for (int i = 1; i < dims; ++i) d.push_back(img.read_be32("the dimensions"));
     // (N,H,W) grey, (N,H,W,C) colour, (N,F) flat vectors as 1x1xF.
-    if (dims == 2) shape_ = {1, 1, static_cast<int>(d[0])};
-    if (dims == 3) shape_ = {1, static_cast<int>(d[0]), static_cast<int>(d[1])};
-    if (dims == 4) shape_ = {static_cast<int>(d[2]), static_cast<int>(d[0]), static_cast<int>(d[1])};
+    const int64_t c = dims == 4 ? d[2] : 1, h = dims == 2 ? 1 : d[0], w = dims == 2 ? d[0] : d[1];
+    check_image_shape(c, h, w, images);
+    check_record_count(count_, images);
+    shape_ = {static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)};
     header_ = 4 + 4 * dims;
     GzFile lab(labels);
     const uint32_t lmagic = lab.read_be32("the header");
     if (lmagic != 0x00000801)
       fail("{}: wrong magic number 0x{:08x}: not an IDX label file (expected 0x00000801)", labels, lmagic);
     const uint32_t n = lab.read_be32("the label count");
+    check_record_count(n, labels);
     if (n != count_)
       fail("labels do not match images: {} holds {} labels, {} holds {} images", labels, n, images, count_);
     labels_.resize(n);

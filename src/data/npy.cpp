@@ -1,5 +1,6 @@
 // NumPy .npy arrays: images X (uint8 0-255, or float32 already scaled to [0, 1]) shaped
 // (N,H,W), (N,H,W,C) or (N,C,H,W) with C in {1,3}; labels Y (any integer type) shaped (N,).
+#include <cstring>
 #include <fstream>
 #include <regex>
 
@@ -35,6 +36,7 @@ NpyHeader read_header(std::ifstream& in, const std::string& path) {
     in.read(reinterpret_cast<char*>(b), 4);
     len = b[0] | (b[1] << 8) | (b[2] << 16) | (uint32_t{b[3]} << 24);
   }
+  if (len > (1u << 20)) fail("{}: .npy header of {} bytes: not a data array header (at most 1 MiB)", path, len);
   std::string h(len, '\0');
   if (!in.read(h.data(), len)) fail("{}: truncated .npy header", path);
   NpyHeader out;
@@ -46,8 +48,10 @@ NpyHeader read_header(std::ifstream& in, const std::string& path) {
   if (!std::regex_search(h, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) fail("{}: .npy header has no shape", path);
   std::string dims = m[1];
   std::regex num("\\d+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it) {
+    if (it->str().size() > 12) fail("{}: .npy dimension {} is too large", path, it->str());
     out.shape.push_back(std::stoll(it->str()));
+  }
   if (out.fortran) fail("{}: Fortran-order arrays are not supported; save with np.ascontiguousarray", path);
   const std::string& d = out.descr;
   if (d == "|u1" || d == "|i1" || d == "|b1") out.item = 1;
@@ -55,10 +59,13 @@ NpyHeader read_header(std::ifstream& in, const std::string& path) {
   else if (d == "<f4" || d == "<i4" || d == "<u4") out.item = 4;
   else if (d == "<f8" || d == "<i8" || d == "<u8") out.item = 8;
   else fail("{}: dtype '{}' is not supported", path, d);
-  int64_t n = 1;
-  for (auto s : out.shape) n *= s;
   in.seekg(0, std::ios::end);
   const int64_t have = static_cast<int64_t>(in.tellg()) - out.data_offset;
+  int64_t n = 1;
+  for (auto s : out.shape) {
+    if (s > 0 && n > have / s) fail("{}: truncated: shape needs more data than the file's {} bytes", path, have);
+    n *= s;
+  }
   if (have < n * out.item)
     fail("{}: truncated: shape needs {} bytes of data, the file holds {}", path, n * out.item, have);
   return out;
@@ -72,6 +79,11 @@ class NpySource : public Source {
     if (hx_.descr != "|u1" && hx_.descr != "<f4")
       fail("{}: images must be uint8 (0-255) or float32 (0-1), got dtype '{}'", x, hx_.descr);
     const auto& s = hx_.shape;
+    if (s.size() == 3 || s.size() == 4) {
+      check_record_count(s[0], x);
+      for (size_t i = 1; i < s.size(); ++i)
+        if (s[i] < 1 || s[i] > kMaxImageExtent) fail("{}: image dimension {} is {}: expected 1-{}", x, i, s[i], kMaxImageExtent);
+    }
     if (s.size() == 3) {
       shape_ = {1, static_cast<int>(s[1]), static_cast<int>(s[2])};
     } else if (s.size() == 4 && (s[3] == 1 || s[3] == 3)) {
@@ -122,8 +134,15 @@ class NpySource : public Source {
     for (int64_t i = 0; i < count; ++i) {
       for (int64_t e = 0; e < per; ++e) {
         const int64_t src = i * per + e;
-        const float v = hx_.item == 1 ? static_cast<uint8_t>(raw[src]) / 255.0f
-                                      : reinterpret_cast<const float*>(raw.data())[src];
+        float v = 0;
+        if (hx_.item == 1) {
+          v = static_cast<uint8_t>(raw[src]) / 255.0f;
+        } else {
+          std::memcpy(&v, raw.data() + src * 4, 4);
+          if (!(v >= 0.0f && v <= 1.0f))
+            fail("{}: image {} holds {} at element {}: float32 images must already be scaled to [0, 1] "
+                 "(save uint8 0-255 images as uint8)", x_path_, start + i, v, e);
+        }
         const int64_t dst = hwc_ ? (e % c) * hw + e / c : e;
         pixels[i * per + dst] = v;
       }

@@ -29,6 +29,14 @@ class Source {
   virtual std::string describe() const = 0;
 };
 
+/// Limits every reader checks before it allocates: image extents, channels and record counts a
+/// real data set never exceeds. `check_image_shape` throws naming `path` and the value.
+constexpr int64_t kMaxImageExtent = 16384;
+constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
+constexpr int64_t kMaxRecords = int64_t{1} << 31;
+void check_image_shape(int64_t channels, int64_t height, int64_t width, const std::string& path);
+void check_record_count(int64_t count, const std::string& path);
+
 std::unique_ptr<Source> open_idx(const std::string& images, const std::string& labels);
 std::unique_ptr<Source> open_cifar(const std::string& file_or_dir, int classes /*10 or 100*/);
 std::unique_ptr<Source> open_npy(const std::string& x_path, const std::string& y_path);

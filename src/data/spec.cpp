@@ -44,6 +44,17 @@ std::unique_ptr<Source> open_base(const std::string& spec, int resize_h, int res
 
 }  // namespace
 
+void check_image_shape(int64_t channels, int64_t height, int64_t width, const std::string& path) {
+  if (channels < 1 || channels > 4 || height < 1 || height > kMaxImageExtent || width < 1 || width > kMaxImageExtent ||
+      channels * height * width > kMaxImagePixels)
+    fail("{}: images of {} channel(s) x {} x {} pixels: expected 1-4 channels and 1-{} pixels a side", path, channels,
+         height, width, kMaxImageExtent);
+}
+
+void check_record_count(int64_t count, const std::string& path) {
+  if (count < 0 || count > kMaxRecords) fail("{}: {} records: expected 0-{}", path, count, kMaxRecords);
+}
+
 std::unique_ptr<Source> open_spec(const std::string& spec, const DataSelection& sel, int resize_h, int resize_w) {
   return select(open_base(spec, resize_h, resize_w), sel.limit, sel.per_class);
 }

@@ -18,15 +18,7 @@ Accuracy evaluate(const exec::Executor& exec, data::Loader& loader, const std::s
   const auto t0 = std::chrono::steady_clock::now();
   while (loader.next(b)) {
     const at::Tensor logits = exec.forward(b.images);
-    if (logits.dim() != 2) fail("{}: the model's output has shape {}, expected (batch, classes)", exec.graph().file,
-                                c10::str(logits.sizes()));
-    const int64_t classes = logits.size(1);
-    const int64_t max_label = b.labels.max().item<int64_t>();
-    if (max_label >= classes) {
-      const int64_t i = (b.labels >= classes).nonzero()[0][0].item<int64_t>();
-      fail("label {} of image {} is out of range for a model with {} classes", b.labels[i].item<int64_t>(),
-           b.start + i, classes);
-    }
+    check_labels(logits, b.labels, b.start, exec.graph().file);
     acc.top1_correct += (top1(logits) == b.labels).sum().item<int64_t>();
     acc.top5_correct += in_topk(logits, b.labels, 5).sum().item<int64_t>();
     acc.images += b.labels.size(0);

@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 
+#include "util/error.h"
+
 namespace cnnfi::eval {
 
 namespace {
@@ -36,6 +38,19 @@ at::Tensor top_classes(const at::Tensor& logits, int64_t k) {
 at::Tensor in_topk(const at::Tensor& logits, const at::Tensor& labels, int64_t k) {
   const at::Tensor hit = (top_classes(logits, k) == labels.reshape({-1, 1})).any(1);
   return hit & at::isnan(logits.to(at::kFloat)).all(1).logical_not();
+}
+
+void check_labels(const at::Tensor& logits, const at::Tensor& labels, int64_t first_image, const std::string& model) {
+  if (logits.dim() != 2)
+    fail("{}: the model's output has shape {}, expected (batch, classes)", model, c10::str(logits.sizes()));
+  const int64_t classes = logits.size(1);
+  if (labels.numel() == 0) return;
+  const at::Tensor bad = (labels < 0).logical_or(labels >= classes);
+  if (bad.any().item<bool>()) {
+    const int64_t i = bad.nonzero()[0][0].item<int64_t>();
+    fail("label {} of image {} is out of range for {}, a model with {} classes", labels[i].item<int64_t>(),
+         first_image + i, model, classes);
+  }
 }
 
 }  // namespace cnnfi::eval

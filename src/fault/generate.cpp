@@ -65,7 +65,22 @@ std::vector<int> select_bits(const WeightInjector& inj, const std::string& param
 std::vector<WeightFault> generate(const WeightInjector& inj, const GenerateSpec& spec, Rng& rng) {
   const int modes = (spec.total > 0) + (spec.per_bit > 0) + (spec.rate > 0);
   if (modes != 1) fail("fault count: give exactly one of count (total), per-bit or rate");
+  if (spec.total < 0 || spec.per_bit < 0) fail("fault count: count {} and per-bit {} must not be negative", spec.total, spec.per_bit);
+  if (spec.rate != 0 && !(spec.rate > 0 && spec.rate <= 1))
+    fail("rate {}: faults per weight must be in (0, 1]", spec.rate);
   const auto layers = select_layers(inj, spec.layers);
+  {
+    // Distinct positions: a list cannot hold more faults than the selected memory has bits.
+    int64_t elements = 0, bits = 0;
+    for (const auto& p : layers) {
+      elements += inj.numel(p);
+      bits += inj.numel(p) * static_cast<int64_t>(select_bits(inj, p, spec.bits).size());
+    }
+    if (spec.total > bits)
+      fail("count {}: the selected memory ({} layer(s)) holds only {} bits", spec.total, layers.size(), bits);
+    if (spec.per_bit > elements)
+      fail("per-bit {}: the selected layers hold only {} weights per bit position", spec.per_bit, elements);
+  }
   std::set<std::tuple<std::string, int64_t, int>> used;
   std::vector<WeightFault> out;
   auto add = [&](const std::string& p, int64_t idx, int bit) {

@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 
+#include "ops/op.h"
 #include "util/error.h"
 
 namespace cnnfi::fault {
@@ -13,12 +14,10 @@ std::vector<std::string> injectable_params(const exec::Executor& exec) {
   std::vector<std::string> out;
   std::set<int> seen;
   for (const auto& n : g.nodes) {
-    std::vector<size_t> slots;
-    if (n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm") slots = {1, 2};
-    if (n.op_type == "MatMul") slots = {1};
-    for (size_t s : slots)
-      if (s < n.inputs.size() && n.inputs[s] >= 0 && g.values[n.inputs[s]].kind == graph::ValueKind::weight &&
-          seen.insert(n.inputs[s]).second)
+    const auto* op = ops::find_op_entry(n.op_type);
+    for (int s : {op->weight_input, op->bias_input})
+      if (s >= 0 && s < static_cast<int>(n.inputs.size()) && n.inputs[s] >= 0 &&
+          g.values[n.inputs[s]].kind == graph::ValueKind::weight && seen.insert(n.inputs[s]).second)
         out.push_back(g.values[n.inputs[s]].name);
   }
   return out;

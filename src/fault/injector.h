@@ -13,8 +13,8 @@
 
 namespace cnnfi::fault {
 
-/// The weights faults may target by default: inputs 1 (weight) and 2 (bias) of Conv,
-/// ConvTranspose and Gemm, and input 1 of MatMul when it is a weight, in graph order.
+/// The weights faults may target by default: the weight and bias inputs of every weighted layer
+/// (ops/op_list.def: Conv, ConvTranspose, Gemm, MatMul) that are float initializers, in graph order.
 std::vector<std::string> injectable_params(const exec::Executor& exec);
 
 class WeightInjector {

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "fault/generate.h"
+#include "ops/op.h"
 #include "util/error.h"
 
 namespace cnnfi::fault {
@@ -24,17 +25,18 @@ WeightFault Population::fault(int64_t u) const {
 std::vector<std::string> weight_tensors(const WeightInjector& inj, const exec::Executor& exec) {
   std::vector<std::string> out;
   const auto& g = exec.graph();
-  for (const auto& n : g.nodes)
-    if ((n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" || n.op_type == "MatMul") &&
-        n.inputs.size() > 1 && n.inputs[1] >= 0) {
-      const std::string& name = g.values[static_cast<size_t>(n.inputs[1])].name;
+  for (const auto& n : g.nodes) {
+    const int w = ops::find_op_entry(n.op_type)->weight_input;
+    if (w >= 0 && w < static_cast<int>(n.inputs.size()) && n.inputs[w] >= 0) {
+      const std::string& name = g.values[static_cast<size_t>(n.inputs[w])].name;
       if (inj.has(name) && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
     }
+  }
   return out;
 }
 
 std::vector<Population> populations(const WeightInjector& inj, const exec::Executor& exec, const std::string& layers,
-                                    const std::string& bits, const std::string& fault_model) {
+                                    const std::string& bits, const FaultModelChoice& fault_model) {
   const auto names = layers.empty() || layers == "all" ? weight_tensors(inj, exec) : select_layers(inj, layers);
   std::vector<Population> out;
   for (const auto& name : names) {
@@ -42,8 +44,9 @@ std::vector<Population> populations(const WeightInjector& inj, const exec::Execu
     p.param = name;
     p.weights = inj.numel(name);
     p.bits = select_bits(inj, name, bits);
-    if (fault_model == "sa") p.both_stuck_at = true;
-    else p.model = parse_fault_model(fault_model, &p.burst);
+    p.both_stuck_at = fault_model.stuck_at_pairs;
+    p.model = fault_model.model;
+    p.burst = fault_model.burst;
     out.push_back(std::move(p));
   }
   return out;

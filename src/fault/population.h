@@ -30,14 +30,13 @@ struct Population {
   WeightFault bit_fault(size_t bi, int64_t v) const { return fault(static_cast<int64_t>(bi) * per_bit() + v); }
 };
 
-/// The weight tensors seed 004 counts: input 1 of Conv, ConvTranspose, Gemm and MatMul (no
-/// biases), in graph order.
+/// The weight tensors seed 004 counts: the weight input of every weighted layer (ops/op_list.def:
+/// Conv, ConvTranspose, Gemm, MatMul; no biases), in graph order.
 std::vector<std::string> weight_tensors(const WeightInjector& inj, const exec::Executor& exec);
 
-/// Populations of the selected layers ("all" = weight_tensors) and bits. `fault_model` is a
-/// fault-model name or "sa" for stuck-at pairs.
+/// Populations of the selected layers ("all" = weight_tensors) and bits under `fault_model`.
 std::vector<Population> populations(const WeightInjector& inj, const exec::Executor& exec, const std::string& layers,
-                                    const std::string& bits, const std::string& fault_model);
+                                    const std::string& bits, const FaultModelChoice& fault_model);
 
 /// The first k elements of a random permutation of [0, n) drawn from `seed` (sparse
 /// Fisher-Yates; k clipped to n): a uniform sample without replacement whose prefixes are the

@@ -1,6 +1,8 @@
 #include "fault/weight_fault.h"
 
+#include <cerrno>
 #include <fstream>
+#include <limits>
 #include <map>
 
 #include "util/error.h"
@@ -29,12 +31,19 @@ std::vector<std::vector<WeightFault>> group_faults(const std::vector<WeightFault
 
 namespace {
 
-int64_t parse_int(const std::string& s, const std::string& path, int line, const std::string& column) {
+/// An integer cell in [lo, hi]; overflow and trailing characters are errors, never clamped.
+int64_t parse_int(const std::string& s, const std::string& path, int64_t line, const std::string& column, int64_t lo,
+                  int64_t hi) {
+  errno = 0;
   char* end = nullptr;
   const long long v = std::strtoll(s.c_str(), &end, 10);
   if (s.empty() || *end) fail("{}:{}: column '{}': '{}' is not an integer", path, line, column, s);
+  if (errno == ERANGE || v < lo || v > hi)
+    fail("{}:{}: column '{}': {} is out of range [{}, {}]", path, line, column, s, lo, hi);
   return v;
 }
+
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
 }  // namespace
 
@@ -50,7 +59,7 @@ std::vector<WeightFault> read_fault_csv(const std::string& path) {
     if (!col.count(need))
       fail("{}: header lacks column '{}' (need fault_id,param,flat_index,bit[,model][,group])", path, need);
   std::vector<WeightFault> out;
-  int n = 1;
+  int64_t n = 1;
   while (std::getline(in, line)) {
     ++n;
     if (trim(line).empty()) continue;
@@ -61,20 +70,20 @@ std::vector<WeightFault> read_fault_csv(const std::string& path) {
       return trim(cells[it->second]);
     };
     WeightFault f;
-    f.id = parse_int(cell("fault_id"), path, n, "fault_id");
+    f.id = parse_int(cell("fault_id"), path, n, "fault_id", 0, kMax);
     f.param = cell("param");
     if (f.param.empty()) fail("{}:{}: empty param", path, n);
-    f.flat_index = parse_int(cell("flat_index"), path, n, "flat_index");
-    f.bit = static_cast<int>(parse_int(cell("bit"), path, n, "bit"));
+    f.flat_index = parse_int(cell("flat_index"), path, n, "flat_index", 0, kMax);
+    f.bit = static_cast<int>(parse_int(cell("bit"), path, n, "bit", 0, 63));
     try {
       f.model = parse_fault_model(cell("model"), &f.burst);
     } catch (const Error& e) {
       fail("{}:{}: {}", path, n, e.what());
     }
     const std::string g = cell("group");
-    f.group = g.empty() ? -1 : parse_int(g, path, n, "group");
+    f.group = g.empty() ? -1 : parse_int(g, path, n, "group", 0, kMax);
     const std::string img = cell("image");
-    f.image = img.empty() || img == "all" ? -1 : parse_int(img, path, n, "image");
+    f.image = img.empty() || img == "all" ? -1 : parse_int(img, path, n, "image", 0, kMax);
     out.push_back(f);
   }
   return out;

@@ -6,6 +6,7 @@
 #include <onnx/version_converter/convert.h>
 
 #include "graph/plan.h"
+#include "onnx/check_attributes.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -39,6 +40,7 @@ std::shared_ptr<graph::Graph> load_model_proto(const onnx::ModelProto& in, const
   } catch (const std::exception& e) {
     fail("{}: the ONNX checker rejects the model: {}", name, e.what());
   }
+  check_attributes(*model, name);
   const int opset = default_opset(*model);
   if (opset == 0) fail("{}: the model imports no default-domain (ai.onnx) opset", name);
   if (opset < kMinNativeOpset) {

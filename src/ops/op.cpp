@@ -92,17 +92,22 @@ at::Tensor LegacyBroadcast::align(const at::Tensor& a, const at::Tensor& b) cons
 
 const std::vector<OpEntry>& op_table() {
   static const std::vector<OpEntry> table = {
-#define CNNFI_OP(name) {#name, &make_##name},
+#define CNNFI_OP(name, weight, bias) {#name, &make_##name, weight, bias},
 #include "ops/op_list.def"
 #undef CNNFI_OP
   };
   return table;
 }
 
-Factory find_op(const std::string& op_type) {
+const OpEntry* find_op_entry(const std::string& op_type) {
   for (const auto& e : op_table())
-    if (op_type == e.op_type) return e.factory;
+    if (op_type == e.op_type) return &e;
   return nullptr;
+}
+
+Factory find_op(const std::string& op_type) {
+  const auto* e = find_op_entry(op_type);
+  return e ? e->factory : nullptr;
 }
 
 }  // namespace cnnfi::ops

@@ -1,6 +1,6 @@
 // The operator interface. An operator is one file in ops/ that defines
 //   KernelFn make_<Op>(const OpContext& ctx)
-// and one line CNNFI_OP(<Op>) in ops/op_list.def. The factory runs once at plan time: it reads
+// and one line CNNFI_OP(<Op>, weight input, bias input) in ops/op_list.def. The factory runs once at plan time: it reads
 // the node's attributes (and the values of inputs known at plan time) and returns a kernel that
 // the executor calls on every inference. A kernel never edits its inputs.
 //
@@ -14,7 +14,8 @@
 //     };
 //   }
 //   }  // namespace cnnfi::ops
-// then add CNNFI_OP(MyOp) to op_list.def; the conformance test picks it up from the table.
+// then add CNNFI_OP(MyOp, -1, -1) to op_list.def (or the indices of its weight and bias inputs
+// for a weighted layer); the conformance test picks it up from the table.
 #pragma once
 #include <functional>
 #include <optional>
@@ -93,14 +94,18 @@ using Factory = KernelFn (*)(const OpContext&);
 struct OpEntry {
   const char* op_type;
   Factory factory;
+  int weight_input = -1;  ///< the input holding the layer's weight (-1: not a weighted layer)
+  int bias_input = -1;    ///< the input holding its bias (-1: none)
 };
 
 /// The operator table (ONNX default domain), from op_list.def: the one source of truth.
 const std::vector<OpEntry>& op_table();
 /// The factory for `op_type`, or nullptr.
 Factory find_op(const std::string& op_type);
+/// The table entry of `op_type`, or nullptr.
+const OpEntry* find_op_entry(const std::string& op_type);
 
-#define CNNFI_OP(name) KernelFn make_##name(const OpContext& ctx);
+#define CNNFI_OP(name, weight, bias) KernelFn make_##name(const OpContext& ctx);
 #include "ops/op_list.def"
 #undef CNNFI_OP
 

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "eval/metrics.h"
 #include "util/error.h"
 #include "util/progress.h"
 
@@ -72,6 +73,10 @@ void train(exec::Executor& exec, data::Source& train_set, const data::Preprocess
       const at::Tensor y = labels.index_select(0, idx);
       lr = 0.5 * cfg.lr * (1 + std::cos(M_PI * static_cast<double>(step) / total_steps));
       const at::Tensor logits = exec.forward(x);
+      if (step == 0) {  // the output's shape, then every label of the training set, once
+        eval::check_labels(logits, y, 0, exec.graph().file);
+        eval::check_labels(at::empty({n, logits.size(1)}), labels, 0, exec.graph().file);
+      }
       const at::Tensor loss = at::nll_loss(at::log_softmax(logits, 1), y);
       for (auto& p : params)
         if (p.grad().defined()) p.mutable_grad().zero_();
