@@ -13,11 +13,7 @@ namespace {
 
 std::string lenet() { return test::source_dir() + "/models/lenet5-fmnist.onnx"; }
 
-void expect_error(const std::string& args, const std::vector<std::string>& needles) {
-  const auto r = test::run_cnnfi(args);
-  EXPECT_NE(r.exit_code, 0) << args << "\n" << r.output;
-  for (const auto& n : needles) EXPECT_NE(r.output.find(n), std::string::npos) << "missing '" << n << "' in:\n" << r.output;
-}
+using test::expect_error;
 
 }  // namespace
 

@@ -63,11 +63,15 @@ class Keys {
   /// A finite number in (lo, hi] or [lo, hi] as `lo_open` says.
   double real(const YAML::Node& n, const std::string& key, double lo, double hi, bool lo_open) const {
     const std::string s = scalar(n, key, "a number");
+    const std::string range = fmt::format("{}{}, {}]", lo_open ? "(" : "[", lo, hi);
+    std::string lower = s;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower.find("inf") != std::string::npos || lower.find("nan") != std::string::npos)
+      bad(key, fmt::format("'{}' is not a finite number; expected one in {}", s, range));
     char* end = nullptr;
     const double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end) bad(key, fmt::format("expected a number, got '{}'", s));
-    if (!std::isfinite(v) || (lo_open ? v <= lo : v < lo) || v > hi)
-      bad(key, fmt::format("{} is out of range {}{}, {}]", s, lo_open ? "(" : "[", lo, hi));
+    if (s.empty() || *end) bad(key, fmt::format("expected a number in {}, got '{}'", range, s));
+    if (!std::isfinite(v) || (lo_open ? v <= lo : v < lo) || v > hi) bad(key, fmt::format("{} is out of range {}", s, range));
     return v;
   }
   double real(const char* key, double lo, double hi, bool lo_open) const { return real(root_[key], key, lo, hi, lo_open); }

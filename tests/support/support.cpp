@@ -9,6 +9,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 #include "util/error.h"
 
 namespace cnnfi::test {
@@ -35,6 +37,12 @@ CommandResult run_cnnfi(const std::string& args) {
   const int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+void expect_error(const std::string& args, const std::vector<std::string>& needles) {
+  const auto r = run_cnnfi(args);
+  EXPECT_GT(r.exit_code, 0) << "expected an error exit (a crash gives -1): " << args << "\n" << r.output;
+  for (const auto& n : needles) EXPECT_NE(r.output.find(n), std::string::npos) << "missing '" << n << "' in:\n" << r.output;
 }
 
 std::string source_dir() { return CNNFI_SOURCE_DIR; }

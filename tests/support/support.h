@@ -2,6 +2,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace cnnfi::test {
 
@@ -25,6 +26,8 @@ struct CommandResult {
 
 /// Runs `cnnfi <args>` (the built binary) through the shell.
 CommandResult run_cnnfi(const std::string& args);
+/// Runs `cnnfi <args>` and expects a non-zero exit with every needle in its output.
+void expect_error(const std::string& args, const std::vector<std::string>& needles);
 
 /// ../shared/data relative to the source tree, or "" when absent (tests then skip).
 std::string shared_data_dir();
