@@ -16,6 +16,7 @@
 #include "campaign/runner.h"
 #include "report/data.h"
 #include "report/html.h"
+#include "onnx/builder.h"
 #include "onnx/import.h"
 #include "support/support.h"
 #include "util/error.h"
@@ -81,6 +82,29 @@ std::string between(const std::string& text, const std::string& open, const std:
   return b == std::string::npos ? "" : text.substr(a + open.size(), b - a - open.size());
 }
 
+/// The text of an element as Chromium's --dump-dom serialises it: &, <, > (and quotes) escaped.
+std::string unescape_html(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool replaced = false;
+    for (const auto& [entity, ch] : std::vector<std::pair<std::string, char>>{
+             {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&nbsp;", ' '}, {"&amp;", '&'}})
+      if (s.compare(i, entity.size(), entity) == 0) {
+        out += ch;
+        i += entity.size() - 1;
+        replaced = true;
+        break;
+      }
+    if (!replaced) out += s[i];
+  }
+  return out;
+}
+
+/// The report's self-test object from a dumped page.
+json selftest(const std::string& dom) {
+  return json::parse(unescape_html(between(dom, "<pre id=\"cnnfi-selftest\">", "</pre>")));
+}
+
 bool have_chromium() { return std::system("command -v chromium >/dev/null 2>&1") == 0; }
 
 std::string chromium(const std::string& args) {
@@ -134,9 +158,8 @@ TEST(Report, RendersInHeadlessChromiumWithEveryPlotAndTheWholeGraph) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_LT(std::filesystem::file_size(d.file("r.html")), 5u << 20);
   const std::string dom = chromium("--dump-dom file://" + d.file("r.html"));
-  const std::string self = between(dom, "<pre id=\"cnnfi-selftest\">", "</pre>");
-  ASSERT_FALSE(self.empty()) << dom.substr(0, 2000);
-  const json st = json::parse(self);
+  ASSERT_FALSE(between(dom, "<pre id=\"cnnfi-selftest\">", "</pre>").empty()) << dom.substr(0, 2000);
+  const json st = selftest(dom);
   EXPECT_TRUE(st["errors"].empty()) << st["errors"].dump();
   for (const char* id : {"accuracy-vs-faults", "bit-position", "layer-wise", "outcomes-by-layer", "outcomes-by-bit",
                          "sfi-layers", "sfi-bits"}) {
@@ -175,7 +198,7 @@ TEST(Report, TheDemoCampaignsRenderWithTheWholeResNetGraph) {
   const auto r = test::run_cnnfi("report" + args + " -o " + d.file("demo.html"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string dom = chromium("--dump-dom file://" + d.file("demo.html"));
-  const json st = json::parse(between(dom, "<pre id=\"cnnfi-selftest\">", "</pre>"));
+  const json st = selftest(dom);
   EXPECT_TRUE(st["errors"].empty()) << st["errors"].dump();
   for (const char* id : {"accuracy-vs-faults", "bit-position", "layer-wise"}) {
     ASSERT_TRUE(st["plots"].contains(id)) << id;
@@ -215,4 +238,45 @@ TEST(Report, DamagedOrUnfinishedStoresGiveClearMessages) {
   const json data = report::report_data({db});
   EXPECT_FALSE(data["campaigns"][0]["complete"].get<bool>());
   EXPECT_NE(read_file(d.file("u.html")).find("cnnfi-data"), std::string::npos);
+}
+
+TEST(Report, NamesFromModelsStoresAndConfigsCannotRunScripts) {
+  if (!have_chromium()) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  // Every name a report shows carries a payload that would mark the page if it ever ran.
+  const std::string pay = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">";
+  test::TempDir d;
+  onnx_io::ModelBuilder b("payload" + pay);
+  b.input("input", {-1, 1, 28, 28});
+  const auto w = b.initializer("conv" + pay + ".weight", at::randn({2, 1, 5, 5}, at::TensorOptions().dtype(at::kFloat)) * 0.3);
+  const auto c = b.node("Conv", "conv" + pay, {"input", w}, {onnx_io::Attr::Ints("strides", {4, 4})});
+  const auto f = b.node("Flatten", "flatten" + pay, {c});
+  const auto fw = b.initializer("fc" + pay + ".weight", at::randn({10, 72}) * 0.1);
+  b.node("Gemm", "fc" + pay, {f, fw}, {onnx_io::Attr::Int("transB", 1)}, "logits");
+  b.output("logits", {-1, 10});
+  const std::string model = d.file("payload.onnx");
+  onnx_io::save_model(b.finish(), model);
+  std::vector<std::string> dbs;
+  for (const std::string kind : {"layer-wise", "single"}) {
+    const std::string yaml = d.file(kind + ".yaml");
+    std::string quoted;  // a YAML single-quoted scalar: quotes doubled
+    for (char ch : pay) quoted += ch == '\'' ? std::string("''") : std::string(1, ch);
+    std::ofstream(yaml) << "kind: " << kind << "\nmodel: " << model << "\nlimit: 20\nname: '" << quoted << "'\n"
+                        << (kind == "single" ? "count: 20\n" : "repetitions: 2\nrate: 0.05\n");
+    dbs.push_back(d.file(kind + pay + ".db"));
+    run(yaml, dbs.back());
+  }
+  std::ofstream(d.file("r.html")) << report::render_html(report::report_data(dbs));
+  const std::string dom = chromium("--dump-dom 'file://" + d.file("r.html") + "#tooltips'");
+  const json st = selftest(dom);
+  EXPECT_TRUE(st["errors"].empty()) << st["errors"].dump();
+  ASSERT_GT(st["tooltips"].size(), 10u);
+  int shown = 0;
+  for (const auto& t : st["tooltips"]) {
+    const std::string html = t;
+    EXPECT_EQ(html.find("<img"), std::string::npos) << html;
+    shown += html.find("&lt;img src=x") != std::string::npos;
+  }
+  EXPECT_GT(shown, 0) << "no tooltip showed a payload name at all: " << st["tooltips"].dump().substr(0, 3000);
+  EXPECT_EQ(dom.find("data-pwned=\"1\""), std::string::npos);
+  EXPECT_NE(dom.find("&lt;img src=x onerror="), std::string::npos);  // names are shown, as text
 }

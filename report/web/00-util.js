@@ -21,6 +21,11 @@ function el(tag, attrs, ...children) {
   for (const c of children) if (c != null) e.append(c);
   return e;
 }
+// Every string that comes from a model, a store or a config and reaches HTML (tooltips are HTML)
+// goes through esc(); DOM text goes through textContent (el(..., {text})).
+function esc(s) {
+  return String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
+}
 function num(x, d = 4) { return x == null || Number.isNaN(x) ? "" : Number(x).toFixed(d); }
 function pct(x, d = 2) { return x == null ? "" : (100 * x).toFixed(d) + " %"; }
 

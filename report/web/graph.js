@@ -25,8 +25,8 @@ function drawGraph(container, graph, campaigns) {
       tooltip: { formatter: (p) => {
         if (p.dataType !== "node") return "";
         const n = graph.nodes[p.dataIndex], v = valueOf(n);
-        return "<b>" + n.name + "</b> (" + n.op + ")" + (n.weights.length ? "<br>weights: " + n.weights.join(", ") : "") +
-               (v != null ? "<br>" + c.vulnerability.metric + ": " + num(v, 6) : "");
+        return "<b>" + esc(n.name) + "</b> (" + esc(n.op) + ")" + (n.weights.length ? "<br>weights: " + esc(n.weights.join(", ")) : "") +
+               (v != null ? "<br>" + esc(c.vulnerability.metric) + ": " + num(v, 6) : "");
       } },
       visualMap: known.length ? { type: "continuous", min: lo, max: hi === lo ? lo + 1e-9 : hi, dimension: 2, seriesIndex: 0,
                                   text: ["more vulnerable", "less"], calculable: true, inRange: { color: ["#fee8c8", "#fdbb84", "#e34a33", "#7f0000"] },

@@ -70,8 +70,27 @@ function main() {
   window.addEventListener("resize", () => CNNFI.charts.forEach((c) => c.chart.resize()));
 }
 
+// With #tooltips in the URL (tests): show the tooltip of every data item of every chart once and
+// keep their HTML, so that a test can see what a reader hovering over the page would see.
+function exerciseTooltips() {
+  CNNFI.selftest.tooltips = [];
+  for (const { chart } of CNNFI.charts) {
+    chart.getOption().series.forEach((s, si) => {
+      const n = Math.min(Array.isArray(s.data) ? s.data.length : 0, 200);
+      for (let di = 0; di < n; ++di) {
+        chart.dispatchAction({ type: "showTip", seriesIndex: si, dataIndex: di });
+        const tips = [...chart.getDom().querySelectorAll("div")].filter((d) => d.style.position === "absolute" && d.innerHTML);
+        if (tips.length) CNNFI.selftest.tooltips.push(tips[tips.length - 1].innerHTML);
+      }
+    });
+  }
+}
+
 const t0 = performance.now();
-try { main(); } catch (e) { CNNFI.selftest.errors.push(String(e && e.stack || e)); }
+try {
+  main();
+  if (location.hash === "#tooltips") exerciseTooltips();
+} catch (e) { CNNFI.selftest.errors.push(String(e && e.stack || e)); }
 CNNFI.selftest.render_ms = performance.now() - t0;
 const st = document.getElementById("cnnfi-selftest");
 st.textContent = JSON.stringify(CNNFI.selftest);

@@ -212,9 +212,13 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
       std::vector<std::string> names;
       for (const auto& x : l) names.push_back(k.scalar(x, "layers", "a layer name"));
       if (names.empty()) k.bad("layers", "an empty list selects nothing; write 'all' or name layers");
-      c.layers = join(names, ",");
+      c.layers = fault::LayerSelection::of(names);
     } else {
-      c.layers = k.text("layers");
+      try {
+        c.layers = fault::LayerSelection::parse(k.text("layers"));
+      } catch (const Error& e) {
+        k.bad("layers", e.what());
+      }
     }
   }
   if (k.has("bits")) c.bits = k.scalar(root["bits"], "bits", "all, a list, a range or a field");

@@ -28,6 +28,7 @@
 #include "campaign/outcome.h"
 #include "data/preprocess.h"
 #include "fault/fault_model.h"
+#include "fault/generate.h"
 #include "stats/data_aware.h"
 
 namespace cnnfi::campaign {
@@ -48,7 +49,8 @@ struct CampaignConfig {
   std::string format = "fp32";  ///< a name of the format table
   uint64_t seed = 1;
   fault::FaultModelChoice fault_model;
-  std::string layers = "all", bits = "all";
+  fault::LayerSelection layers;  ///< all
+  std::string bits = "all";
   NonFinitePolicy nonfinite = NonFinitePolicy::due;
   // Kind-specific options.
   int repetitions = 60;

@@ -18,7 +18,7 @@ std::vector<store::TrialPlan> plan_layer_wise(const PlanInput& in) {
     for (int rep = 0; rep < c.repetitions; ++rep) {
       fault::Rng rng(trial_seed(c.seed, l, static_cast<uint64_t>(rep)));
       fault::GenerateSpec spec = generate_spec(c);
-      spec.layers = layers[l];
+      spec.layers = fault::LayerSelection::of({layers[l]});
       spec.rate = c.rate;
       store::TrialPlan t;
       t.point = fmt::format("layer={}", layers[l]);

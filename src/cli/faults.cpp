@@ -13,7 +13,7 @@ namespace cnnfi::cli {
 namespace {
 
 struct FaultsOptions {
-  std::string model, format = "fp32", output, fault_model = "flip";
+  std::string model, format = "fp32", output, fault_model = "flip", layers = "all";
   fault::GenerateSpec spec;
   uint64_t seed = 1;
 };
@@ -23,6 +23,7 @@ void run_faults(FaultsOptions o) {
   exec::Executor exec(onnx_io::load_model(o.model));
   fault::WeightInjector inj(exec, repr::find_format(o.format));
   o.spec.model = fault::parse_fault_model(o.fault_model, &o.spec.burst);
+  o.spec.layers = fault::LayerSelection::parse(o.layers);
   fault::Rng rng(o.seed);
   const auto faults = fault::generate(inj, o.spec, rng);
   fault::write_fault_csv(o.output, faults);
@@ -36,7 +37,7 @@ void setup_faults(CLI::App& app) {
   auto* sub = app.add_subcommand("faults", "generate a weight fault list (CSV: fault_id,param,flat_index,bit,model,group)");
   sub->add_option("--model", o->model, "ONNX model")->required();
   sub->add_option("--format", o->format, "number format the weights are stored in: fp32, fp16, bf16, q8, q16, int8, int8-channel");
-  sub->add_option("--layers", o->spec.layers, "all | NAME[,NAME] | re:REGEX (ONNX initializer names)");
+  sub->add_option("--layers", o->layers, "all | NAME[,NAME] | re:REGEX (ONNX initializer names)");
   sub->add_option("--bits", o->spec.bits, "all | list | range A-B | field (sign, exponent, exponent-msb, mantissa, integer, fraction, magnitude)");
   sub->add_option("--count", o->spec.total, "total faults, uniform over the selected bits of the selected memory");
   sub->add_option("--per-bit", o->spec.per_bit, "faults at each selected bit position");

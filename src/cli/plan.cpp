@@ -56,7 +56,7 @@ void run_plan(const PlanOptions& o) {
   exec::Executor ex(onnx_io::load_model(o.model));
   const auto& format = repr::find_format(o.format);
   fault::WeightInjector inj(ex, format);
-  const auto pops = fault::populations(inj, ex, o.layers.empty() ? "all" : o.layers, o.bits, c.fault_model);
+  const auto pops = fault::populations(inj, ex, fault::LayerSelection::parse(o.layers), o.bits, c.fault_model);
   if (pops.empty()) fail("{}: the model has no weighted layer (Conv, ConvTranspose, Gemm, MatMul weights)", o.model);
   const auto sp = campaign::sample_plan(c, pops, inj, ex);
   const auto& plan = sp.plan;

@@ -9,27 +9,46 @@
 
 namespace cnnfi::fault {
 
-std::vector<std::string> select_layers(const WeightInjector& inj, const std::string& layers) {
+LayerSelection LayerSelection::parse(const std::string& spec) {
+  LayerSelection s;
+  if (spec.empty() || spec == "all") return s;
+  if (starts_with(spec, "re:")) {
+    s.regex = spec.substr(3);
+    if (s.regex.empty()) fail("layers: 're:' needs a regular expression");
+    return s;
+  }
+  for (const auto& name : split(spec, ',')) s.names.push_back(trim(name));
+  return s;
+}
+
+LayerSelection LayerSelection::of(std::vector<std::string> names) {
+  LayerSelection s;
+  s.names = std::move(names);
+  return s;
+}
+
+std::string LayerSelection::describe() const { return all() ? "all" : regex.empty() ? join(names, ", ") : "re:" + regex; }
+
+std::vector<std::string> select_layers(const WeightInjector& inj, const LayerSelection& layers) {
   const auto& all = inj.params();
-  if (layers.empty() || layers == "all") return all;
+  if (layers.all()) return all;
   std::vector<std::string> out;
-  if (starts_with(layers, "re:")) {
+  if (!layers.regex.empty()) {
     std::regex re;
     try {
-      re = std::regex(layers.substr(3));
+      re = std::regex(layers.regex);
     } catch (const std::regex_error& e) {
-      fail("layers: bad regular expression '{}': {}", layers.substr(3), e.what());
+      fail("layers: bad regular expression '{}': {}", layers.regex, e.what());
     }
     for (const auto& p : all)
       if (std::regex_search(p, re)) out.push_back(p);
-    if (out.empty()) fail("layers: '{}' matches none of: {}", layers, join(all, ", "));
+    if (out.empty()) fail("layers: 're:{}' matches none of: {}", layers.regex, join(all, ", "));
     return out;
   }
-  for (const auto& name : split(layers, ',')) {
-    const std::string n = trim(name);
+  for (const auto& n : layers.names) {
     if (std::find(all.begin(), all.end(), n) == all.end())
       fail("layers: unknown layer '{}'; the layers are: {}", n, join(all, ", "));
-    out.push_back(n);
+    if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
   }
   return out;
 }

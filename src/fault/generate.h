@@ -1,5 +1,5 @@
 // Fault lists generated from a seed by a spec:
-//   layers  "all", a comma-separated list of initializer names, or "re:<regex>"
+//   layers  all, a list of initializer names, or "re:<regex>" (LayerSelection)
 //   bits    "all", a list "0,5,30", a range "23-30", or a field of the format: sign, exponent,
 //           exponent-msb, mantissa, integer, fraction, magnitude (lists may mix these)
 //   count   exactly one of: `total` faults uniform over the bits of the selected memory;
@@ -15,8 +15,20 @@
 
 namespace cnnfi::fault {
 
+/// Which weight tensors: all of them, those a regular expression matches, or a list of names
+/// (names may hold any character, commas included, when given as a list).
+struct LayerSelection {
+  std::vector<std::string> names;  ///< empty (and no regex): all
+  std::string regex;
+  bool all() const { return names.empty() && regex.empty(); }
+  /// "all", "re:REGEX" or "NAME[,NAME...]" (command-line form: names split at commas).
+  static LayerSelection parse(const std::string& spec);
+  static LayerSelection of(std::vector<std::string> names);
+  std::string describe() const;
+};
+
 struct GenerateSpec {
-  std::string layers = "all";
+  LayerSelection layers;
   std::string bits = "all";
   int64_t total = 0;
   int64_t per_bit = 0;
@@ -26,8 +38,9 @@ struct GenerateSpec {
   int64_t first_id = 0;
 };
 
-/// The selected params, in injector order; an unknown name is an error listing the layers.
-std::vector<std::string> select_layers(const WeightInjector& inj, const std::string& layers);
+/// The selected params, in injector order (all injectable params for `all`); an unknown name is
+/// an error listing the layers.
+std::vector<std::string> select_layers(const WeightInjector& inj, const LayerSelection& layers);
 /// The selected bits of `param` (fields depend on its format parameters).
 std::vector<int> select_bits(const WeightInjector& inj, const std::string& param, const std::string& bits);
 

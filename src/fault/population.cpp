@@ -35,9 +35,9 @@ std::vector<std::string> weight_tensors(const WeightInjector& inj, const exec::E
   return out;
 }
 
-std::vector<Population> populations(const WeightInjector& inj, const exec::Executor& exec, const std::string& layers,
+std::vector<Population> populations(const WeightInjector& inj, const exec::Executor& exec, const LayerSelection& layers,
                                     const std::string& bits, const FaultModelChoice& fault_model) {
-  const auto names = layers.empty() || layers == "all" ? weight_tensors(inj, exec) : select_layers(inj, layers);
+  const auto names = layers.all() ? weight_tensors(inj, exec) : select_layers(inj, layers);
   std::vector<Population> out;
   for (const auto& name : names) {
     Population p;

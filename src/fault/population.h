@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fault/generate.h"
 #include "fault/injector.h"
 #include "fault/rng.h"
 #include "fault/weight_fault.h"
@@ -35,7 +36,7 @@ struct Population {
 std::vector<std::string> weight_tensors(const WeightInjector& inj, const exec::Executor& exec);
 
 /// Populations of the selected layers ("all" = weight_tensors) and bits under `fault_model`.
-std::vector<Population> populations(const WeightInjector& inj, const exec::Executor& exec, const std::string& layers,
+std::vector<Population> populations(const WeightInjector& inj, const exec::Executor& exec, const LayerSelection& layers,
                                     const std::string& bits, const FaultModelChoice& fault_model);
 
 /// The first k elements of a random permutation of [0, n) drawn from `seed` (sparse
