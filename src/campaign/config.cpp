@@ -87,7 +87,8 @@ std::string resolve(const std::string& p, const std::string& file) {
   namespace fs = std::filesystem;
   if (p.empty() || fs::path(p).is_absolute() || file.empty()) return p;
   const fs::path rel = fs::path(file).parent_path() / p;
-  return fs::exists(rel) || !fs::exists(p) ? rel.lexically_normal().string() : p;
+  std::error_code ec;  // an unusable path (too long, bad bytes) is reported where it is opened
+  return fs::exists(rel, ec) || !fs::exists(p, ec) ? rel.lexically_normal().string() : p;
 }
 
 data::Preprocess parse_preprocessing(const Keys& k) {
@@ -146,6 +147,17 @@ SfiMethod parse_sfi_method(const std::string& s) {
 double CampaignConfig::t_value() const { return t > 0 ? t : stats::t_for_confidence(confidence); }
 
 CampaignConfig parse_campaign(const std::string& text, const std::string& file) {
+  // yaml-cpp parses nested collections recursively: a deep nesting would overflow the stack.
+  if (text.size() > (1u << 20)) fail("{}: {} bytes; a campaign file is at most 1 MiB", file, text.size());
+  int depth = 0, indent = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (ch == '[' || ch == '{') ++depth;
+    if (ch == ']' || ch == '}') --depth;
+    if (ch == '\n') indent = 0;
+    else if (ch == ' ' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n')) ++indent;
+    if (depth > 32 || indent > 256) fail("{}: nested more than 32 levels deep; a campaign file is flat", file);
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);

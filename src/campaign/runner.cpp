@@ -88,7 +88,8 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   meta.criticality = c.criticality.name();
   meta.t = c.t_value();
 
-  const bool existed = std::filesystem::exists(opts.output);
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(opts.output, ec);
   store::Store st(opts.output, store::OpenMode::write);
   campaign::EvaluatorOptions eo;
   eo.batch = c.batch;

@@ -91,13 +91,14 @@ class CifarSource : public Source {
 std::unique_ptr<Source> open_cifar(const std::string& file_or_dir, int classes) {
   namespace fs = std::filesystem;
   std::vector<std::string> files;
-  if (fs::is_directory(file_or_dir)) {
+  std::error_code ec;
+  if (fs::is_directory(file_or_dir, ec)) {
     // A directory means its test batch: cifar-10-batches-bin/test_batch.bin, cifar-100-binary/test.bin.
     const std::string f = (fs::path(file_or_dir) / (classes == 100 ? "test.bin" : "test_batch.bin")).string();
-    if (!fs::exists(f)) fail("{}: directory has no {}; name the batch file instead", file_or_dir, f);
+    if (!fs::exists(f, ec)) fail("{}: directory has no {}; name the batch file instead", file_or_dir, f);
     files.push_back(f);
   } else {
-    if (!fs::exists(file_or_dir)) fail("{}: no such file or directory", file_or_dir);
+    if (!fs::exists(file_or_dir, ec)) fail("{}: no such file or directory", file_or_dir);
     files.push_back(file_or_dir);
   }
   return std::make_unique<CifarSource>(files, classes);

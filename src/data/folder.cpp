@@ -108,16 +108,17 @@ Decoded decode(const std::string& path) {
 class FolderSource : public Source {
  public:
   FolderSource(const std::string& dir, int height, int width) : dir_(dir) {
-    if (!fs::is_directory(dir)) fail("{}: not a directory", dir);
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) fail("{}: not a directory", dir);
     std::vector<std::string> classes;
-    for (const auto& e : fs::directory_iterator(dir))
-      if (e.is_directory()) classes.push_back(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.is_directory(ec)) classes.push_back(e.path().filename().string());
     std::sort(classes.begin(), classes.end());
     if (classes.empty()) fail("{}: no class sub-folders (expected DIR/<class>/<image>.png)", dir);
     for (size_t c = 0; c < classes.size(); ++c) {
       std::vector<std::string> files;
-      for (const auto& e : fs::directory_iterator(fs::path(dir) / classes[c]))
-        if (e.is_regular_file() && is_image(e.path())) files.push_back(e.path().string());
+      for (const auto& e : fs::directory_iterator(fs::path(dir) / classes[c], ec))
+        if (e.is_regular_file(ec) && is_image(e.path())) files.push_back(e.path().string());
       std::sort(files.begin(), files.end());
       for (auto& f : files) {
         files_.push_back(f);

@@ -5,8 +5,10 @@
 #include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
 
+#include <c10/util/Exception.h>
+
 #include "graph/plan.h"
-#include "onnx/check_attributes.h"
+#include "onnx/precheck.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -40,7 +42,7 @@ std::shared_ptr<graph::Graph> load_model_proto(const onnx::ModelProto& in, const
   } catch (const std::exception& e) {
     fail("{}: the ONNX checker rejects the model: {}", name, e.what());
   }
-  check_attributes(*model, name);
+  precheck(*model, name);
   const int opset = default_opset(*model);
   if (opset == 0) fail("{}: the model imports no default-domain (ai.onnx) opset", name);
   if (opset < kMinNativeOpset) {
@@ -56,7 +58,11 @@ std::shared_ptr<graph::Graph> load_model_proto(const onnx::ModelProto& in, const
   } catch (const std::exception& e) {
     fail("{}: ONNX shape inference failed: {}", name, e.what());
   }
-  return graph::plan(model, name);
+  try {
+    return graph::plan(model, name);
+  } catch (const c10::Error& e) {
+    fail("{}: the model cannot be planned: {}", name, e.what_without_backtrace());
+  }
 }
 
 std::shared_ptr<graph::Graph> load_model(const std::string& path) {

@@ -1,5 +1,7 @@
 #include "onnx/tensor.h"
 
+#include <algorithm>
+
 #include <cstring>
 
 #include <ATen/ATen.h>
@@ -55,7 +57,7 @@ at::Tensor from_field(const Src& field, at::ScalarType field_type, at::ScalarTyp
   using T = typename Src::value_type;
   std::vector<T> copy(field.begin(), field.end());
   at::Tensor t = at::empty({static_cast<int64_t>(copy.size())}, field_type);
-  std::memcpy(t.data_ptr(), copy.data(), copy.size() * sizeof(T));
+  if (!copy.empty()) std::memcpy(t.data_ptr(), copy.data(), copy.size() * sizeof(T));
   return t.to(type).reshape(dims);
 }
 
@@ -68,16 +70,23 @@ at::Tensor to_tensor(const TensorProto& t, const std::string& file) {
   const auto type = to_scalar_type(t.data_type(), where);
   std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
   int64_t numel = 1;
+  if (dims.size() > 16) fail("{}: rank {}: cnnfi reads tensors of rank 16 at most", where, dims.size());
+  // The element count must be what the data holds; checked before anything is allocated.
+  bool overflow = false;
   for (auto d : dims) {
     if (d < 0) fail("{}: negative dimension {}", where, d);
-    numel *= d;
+    if (d > 0 && numel > (int64_t{1} << 48) / d) overflow = true;
+    else numel *= d;
   }
+  if (overflow && std::find(dims.begin(), dims.end(), 0) == dims.end())
+    fail("{}: its shape {} needs more data than any model holds", where, c10::str(dims));
+  if (overflow) numel = 0;
   if (t.has_raw_data()) {
-    at::Tensor out = at::empty(dims, type);
-    const size_t bytes = static_cast<size_t>(numel) * out.element_size();
+    const size_t bytes = static_cast<size_t>(numel) * c10::elementSize(type);
     if (t.raw_data().size() != bytes)
       fail("{}: raw data holds {} bytes, its shape needs {} (truncated or corrupt model)", where,
            t.raw_data().size(), bytes);
+    at::Tensor out = at::empty(dims, type);
     if (bytes) std::memcpy(out.data_ptr(), t.raw_data().data(), bytes);
     return out;
   }

@@ -167,7 +167,8 @@ json campaign_json(const std::string& path, json& graphs) {
   const std::string sha = meta.model_sha256;
   c["model_name"] = std::filesystem::path(model).filename().string();
   if (!graphs.contains(sha)) {
-    if (std::filesystem::exists(model) && sha256_file(model) == sha) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(model, ec) && sha256_file(model) == sha) {
       graphs[sha] = graph_json(model);
     } else {
       graphs[sha] = {{"missing", fmt::format("{} is not there or has changed since the campaign ran", model)}};
