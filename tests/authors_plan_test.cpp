@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "campaign/config.h"
+#include "campaign/sfi_plan.h"
 #include "exec/executor.h"
 #include "fault/injector.h"
 #include "fault/population.h"
@@ -159,8 +160,8 @@ TEST(AuthorsPlan, PlanJsonTellsEachBitsPAndItsRule) {
 
 TEST(AuthorsPlan, CampaignKeyPRuleIsChecked) {
   const auto c = campaign::parse_campaign("kind: sfi\nmodel: m.onnx\nmethod: data-aware\np_rule: fence\n", "c.yaml");
-  EXPECT_EQ(c.p_rule, stats::PRule::fence);
-  EXPECT_FALSE(campaign::parse_campaign("kind: sfi\nmodel: m.onnx\n", "c.yaml").p_rule.has_value());
+  EXPECT_EQ(c.kind_options<campaign::SfiOptions>().p_rule, stats::PRule::fence);
+  EXPECT_FALSE(campaign::parse_campaign("kind: sfi\nmodel: m.onnx\n", "c.yaml").kind_options<campaign::SfiOptions>().p_rule.has_value());
   const auto e = test::error_of([] { campaign::parse_campaign("kind: sfi\nmodel: m.onnx\np_rule: x\n", "c.yaml"); });
   EXPECT_NE(e.find("c.yaml: key 'p_rule': p rule 'x' is not one of"), std::string::npos) << e;
 }

@@ -1,5 +1,4 @@
-// A campaign file (YAML), parsed into typed options. Keys, with defaults:
-// common to every kind:
+// A campaign file (YAML), parsed into typed options. The keys every kind reads, with defaults:
 //   kind: a kind of campaign/kind_list.def                                  (required)
 //   model: path.onnx (required; relative paths are relative to the campaign file)
 //   data: SPEC (default fashion-mnist:test); limit: N; per_class: K; batch: 500
@@ -9,18 +8,10 @@
 //                 | sa (exhaustive and sfi only: both stuck-ats per bit, N = weights x bits x 2)
 //   layers: all | [names] | "re:REGEX";  bits: all | "23-30" | exponent | ...
 //   nonfinite: due | top1 | torch  (campaign/outcome.h);  name, description: free text
-// read only by the kinds that list them in kind_list.def (elsewhere they are an error):
-//   repetitions: 60 (seed 000; 1..1,000,000)
-//   schedule: [0, 1, 2, 5, 10, 20, 50, 100] (incremental: non-decreasing fault counts >= 0)
-//   faults_per_bit: 50 (bit-sweep)
-//   rate: 1e-4 (layer-wise: faults per weight of the layer, in (0, 1], at least one per layer)
-//   faults: list.csv | count: N (single: a list to replay, or N generated faults)
-//   method: network | layer | data-unaware | data-aware | adaptive (sfi, seed 004);
-//   error: 0.01 (0 < e < 1); confidence: 0.99 (or t: 2.58); p_rule: authors | fence (data-aware
-//   p per bit, stats/data_aware.h; default: authors for fp32, fence otherwise)
-//   criticality: pairs | any | fraction:X (exhaustive, sfi; how estimates count a critical fault,
-//   recomputable later)
+// Each kind reads its own keys into its own options (the kind's file documents them; the kind
+// table lists them, and a key of another kind is an error).
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,14 +20,19 @@
 #include "data/preprocess.h"
 #include "fault/fault_model.h"
 #include "fault/generate.h"
-#include "stats/data_aware.h"
+#include "util/error.h"
 
 namespace cnnfi::campaign {
 
-enum class SfiMethod { network, layer, data_unaware, data_aware, adaptive };
-std::string to_string(SfiMethod m);
-/// network | layer | data-unaware | data-aware | adaptive; throws naming the allowed ones.
-SfiMethod parse_sfi_method(const std::string& s);
+/// A kind's own options (campaign/<kind>.cpp defines them and parses its keys into them).
+struct KindOptions {
+  virtual ~KindOptions() = default;
+  /// How estimates of this campaign count a critical fault, and their t (exhaustive and sfi).
+  virtual Criticality criticality() const { return {}; }
+  virtual double t() const { return 2.58; }
+  /// Files the kind reads beside the model (a command never overwrites them).
+  virtual std::vector<std::string> inputs() const { return {}; }
+};
 
 struct CampaignConfig {
   std::string file;  ///< the campaign file (for messages and relative paths)
@@ -52,19 +48,15 @@ struct CampaignConfig {
   fault::LayerSelection layers;  ///< all
   std::string bits = "all";
   NonFinitePolicy nonfinite = NonFinitePolicy::due;
-  // Kind-specific options.
-  int repetitions = 60;
-  std::vector<int64_t> schedule = {0, 1, 2, 5, 10, 20, 50, 100};
-  int64_t faults_per_bit = 50;
-  double rate = 1e-4;
-  std::string faults_csv;
-  int64_t count = 0;
-  SfiMethod method = SfiMethod::data_unaware;
-  double error = 0.01, confidence = 0.99, t = 0;  ///< t = 0: from the confidence
-  Criticality criticality;
-  std::optional<stats::PRule> p_rule;  ///< unset: stats::default_p_rule(format)
+  std::shared_ptr<const KindOptions> options;  ///< the kind's own, never null after parsing
 
-  double t_value() const;  ///< t, or the one of the confidence
+  /// The kind's options as its type; throws if the config is of another kind.
+  template <typename T>
+  const T& kind_options() const {
+    const auto* o = dynamic_cast<const T*>(options.get());
+    if (!o) fail("{}: the options of kind '{}' are not those asked for", file, kind);
+    return *o;
+  }
 };
 
 /// Parses a campaign file. Errors name the file and key and list the allowed values/keys.

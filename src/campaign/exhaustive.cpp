@@ -1,6 +1,7 @@
 // exhaustive: every fault of the population (selected layers x bits x fault model; "sa" =
 // both stuck-ats), each alone over the image set. One stratum per (layer, bit), injected in
 // full, so the estimates (campaign/estimates.h) are exact and a plan can be validated against it.
+// Keys: criticality (pairs | any | fraction:X, how its estimates count a critical fault).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -8,6 +9,21 @@
 #include "fault/population.h"
 
 namespace cnnfi::campaign {
+
+namespace {
+
+struct ExhaustiveOptions : KindOptions {
+  Criticality crit;
+  Criticality criticality() const override { return crit; }
+};
+
+}  // namespace
+
+std::shared_ptr<KindOptions> parse_exhaustive(const Keys& k) {
+  auto o = std::make_shared<ExhaustiveOptions>();
+  if (k.has("criticality")) o->crit = k.parsed("criticality", parse_criticality);
+  return o;
+}
 
 std::vector<store::TrialPlan> plan_exhaustive(const PlanInput& in) {
   const auto& c = in.config;

@@ -1,6 +1,8 @@
 // incremental (seed 000's full-network test): per repetition, one random fault list over the
 // selected memory; the trial at schedule step k injects its first schedule[k] faults, so each
 // step's faults include the previous step's (faults accumulate, as in weight memory).
+// Keys: repetitions (60), schedule (non-decreasing fault counts >= 0, default [0, 1, 2, 5, 10,
+// 20, 50, 100]).
 #include <fmt/format.h>
 
 #include "campaign/kind.h"
@@ -8,17 +10,40 @@
 
 namespace cnnfi::campaign {
 
+namespace {
+
+struct IncrementalOptions : KindOptions {
+  int repetitions = 60;
+  std::vector<int64_t> schedule = {0, 1, 2, 5, 10, 20, 50, 100};
+};
+
+}  // namespace
+
+std::shared_ptr<KindOptions> parse_incremental(const Keys& k) {
+  auto o = std::make_shared<IncrementalOptions>();
+  o->repetitions = read_repetitions(k);
+  if (k.has("schedule")) {
+    const auto& s = k.root()["schedule"];
+    if (!s.IsSequence() || s.size() == 0 || s.size() > 1000) k.bad("schedule", "expected a list of 1 to 1,000 fault counts");
+    o->schedule.clear();
+    for (const auto& x : s) o->schedule.push_back(k.integer(x, "schedule", 0, 1000000000));
+    for (size_t i = 1; i < o->schedule.size(); ++i)
+      if (o->schedule[i] < o->schedule[i - 1]) k.bad("schedule", "fault counts must be non-decreasing");
+  }
+  return o;
+}
+
 std::vector<store::TrialPlan> plan_incremental(const PlanInput& in) {
-  const auto& c = in.config;
+  const auto& c = in.config.kind_options<IncrementalOptions>();
   std::vector<store::TrialPlan> out;
   const int64_t most = c.schedule.empty() ? 0 : c.schedule.back();
-  fault::GenerateSpec spec = generate_spec(c);
+  fault::GenerateSpec spec = generate_spec(in.config);
   spec.total = most;
   int64_t faults = 0;
   for (int64_t n : c.schedule) faults += n;
   in.check_plan_size(static_cast<int64_t>(c.schedule.size()) * c.repetitions, faults * c.repetitions);
   for (int rep = 0; rep < c.repetitions; ++rep) {
-    fault::Rng rng(trial_seed(c.seed, 0, static_cast<uint64_t>(rep)));
+    fault::Rng rng(trial_seed(in.config.seed, 0, static_cast<uint64_t>(rep)));
     std::vector<fault::WeightFault> list;
     if (most > 0) list = fault::generate(in.injector, spec, rng);
     for (int64_t n : c.schedule) {

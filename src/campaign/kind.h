@@ -2,13 +2,16 @@
 // config and a seed; the runner evaluates every kind's trials on the same path (evaluator.h).
 // The kinds are one table (kind_list.def): the config parser takes each kind's keys from it and
 // the runner its chunk size and extender.
-// Adding a kind: campaign/<kind>.cpp defining `std::vector<store::TrialPlan> plan_<id>(const
-// PlanInput&)` and one line CNNFI_KIND(...) in kind_list.def.
+// Adding a kind: campaign/<kind>.cpp defining its options and
+//   std::shared_ptr<KindOptions> parse_<id>(const Keys&)         (its keys, typed and checked)
+//   std::vector<store::TrialPlan> plan_<id>(const PlanInput&)    (its trials)
+// and one line CNNFI_KIND(...) in kind_list.def.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "campaign/config.h"
+#include "campaign/keys.h"
 #include "fault/generate.h"
 #include "fault/injector.h"
 #include "store/store.h"
@@ -34,12 +37,14 @@ fault::GenerateSpec generate_spec(const CampaignConfig& c);
 uint64_t trial_seed(uint64_t seed, uint64_t point, uint64_t rep);
 
 using Planner = std::vector<store::TrialPlan> (*)(const PlanInput&);
+using OptionsParser = std::shared_ptr<KindOptions> (*)(const Keys&);
 /// Sequential kinds plan more trials once every planned one has finished (adaptive sampling);
 /// an empty result ends the campaign.
 using Extender = std::vector<store::TrialPlan> (*)(const PlanInput&, const store::Store&);
 
 struct KindEntry {
   const char* name;
+  OptionsParser parse;
   Planner plan;
   size_t chunk;                   ///< trials per pass over the data
   Extender extend;                ///< nullptr: planned once
@@ -49,7 +54,9 @@ struct KindEntry {
 
 std::vector<store::TrialPlan> extend_sfi(const PlanInput& in, const store::Store& st);
 
-#define CNNFI_KIND(id, name, chunk, extender, keys, about) std::vector<store::TrialPlan> plan_##id(const PlanInput& in);
+#define CNNFI_KIND(id, name, chunk, extender, keys, about)                \
+  std::shared_ptr<KindOptions> parse_##id(const Keys& k);                  \
+  std::vector<store::TrialPlan> plan_##id(const PlanInput& in);
 #include "campaign/kind_list.def"
 #undef CNNFI_KIND
 

@@ -85,8 +85,8 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   meta.format = c.format;
   meta.nonfinite = to_string(c.nonfinite);
   meta.preprocessing = pre.to_json().dump();
-  meta.criticality = c.criticality.name();
-  meta.t = c.t_value();
+  meta.criticality = c.options->criticality().name();
+  meta.t = c.options->t();
 
   std::error_code ec;
   const bool existed = std::filesystem::exists(opts.output, ec);

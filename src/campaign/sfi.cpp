@@ -4,6 +4,8 @@
 // (layer, bit). Each stratum's n faults are drawn without replacement (a seeded permutation
 // prefix) and evaluated alone. Adaptive strata start at kAdaptiveFirstRound and grow in rounds
 // (extend_sfi) until their observed margin is at most `error`.
+// Keys: method (network | layer | data-unaware (default) | data-aware | adaptive), error (0.01),
+// confidence (0.99) or t, criticality (pairs | any | fraction:X), p_rule (authors | fence).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -36,9 +38,22 @@ void draw(const PlanInput& in, const std::vector<fault::Population>& pops, const
 
 }  // namespace
 
+std::shared_ptr<KindOptions> parse_sfi(const Keys& k) {
+  auto o = std::make_shared<SfiOptions>();
+  if (k.has("method")) o->method = k.parsed("method", parse_sfi_method);
+  if (k.has("error")) o->error = k.real("error", 0, 1, true);
+  if (o->error >= 1) k.bad("error", "must be below 1");
+  if (k.has("confidence")) o->confidence = k.real("confidence", 0, 1, true);
+  if (o->confidence >= 1) k.bad("confidence", "must be below 1");
+  if (k.has("t")) o->t_given = k.real("t", 0, 100, true);
+  if (k.has("criticality")) o->crit = k.parsed("criticality", parse_criticality);
+  if (k.has("p_rule")) o->p_rule = k.parsed("p_rule", stats::parse_p_rule);
+  return o;
+}
+
 std::vector<store::TrialPlan> plan_sfi(const PlanInput& in) {
   const auto pops = fault::populations(in.injector, in.exec, in.config.layers, in.config.bits, in.config.fault_model);
-  const auto strata = sfi_strata(in.config, pops, in.injector, in.exec);
+  const auto strata = sfi_strata(in.config.kind_options<SfiOptions>(), pops, in.injector, in.exec);
   int64_t n = 0;
   for (const auto& s : strata) n += s.n;
   in.check_plan_size(n, n);
@@ -57,11 +72,12 @@ std::vector<store::TrialPlan> plan_sfi(const PlanInput& in) {
 
 std::vector<store::TrialPlan> extend_sfi(const PlanInput& in, const store::Store& st) {
   const auto& c = in.config;
-  if (c.method != SfiMethod::adaptive) return {};
+  const auto& o = c.kind_options<SfiOptions>();
+  if (o.method != SfiMethod::adaptive) return {};
   const auto pops = fault::populations(in.injector, in.exec, c.layers, c.bits, c.fault_model);
-  const auto strata = sfi_strata(c, pops, in.injector, in.exec);
-  const double t = c.t_value();
-  const auto est = estimate_store(st, c.nonfinite, c.criticality, t);
+  const auto strata = sfi_strata(o, pops, in.injector, in.exec);
+  const double t = o.t();
+  const auto est = estimate_store(st, c.nonfinite, o.crit, t);
   std::map<std::string, const StratumResult*> by_point;
   for (const auto& r : est.strata) by_point[r.info.point] = &r;
   std::vector<store::TrialPlan> out;
@@ -71,7 +87,7 @@ std::vector<store::TrialPlan> extend_sfi(const PlanInput& in, const store::Store
     if (it == by_point.end()) continue;
     const auto& r = *it->second;
     if (r.finished < r.planned) return {};  // extend only once every planned trial is done
-    const int64_t next = stats::adaptive_next(strata[i].N, r.planned, r.est.p, c.error, t);
+    const int64_t next = stats::adaptive_next(strata[i].N, r.planned, r.est.p, o.error, t);
     if (next > r.planned) draw(in, pops, strata[i], i, r.planned, next, out);
   }
   for (auto& tr : out) tr.faults[0].id = id++;

@@ -8,8 +8,33 @@
 
 namespace cnnfi::campaign {
 
-SamplePlan sample_plan(const CampaignConfig& c, const std::vector<fault::Population>& pops,
-                       const fault::WeightInjector& inj, const exec::Executor& exec) {
+namespace {
+const std::pair<SfiMethod, const char*> kMethods[] = {{SfiMethod::network, "network"},
+                                                      {SfiMethod::layer, "layer"},
+                                                      {SfiMethod::data_unaware, "data-unaware"},
+                                                      {SfiMethod::data_aware, "data-aware"},
+                                                      {SfiMethod::adaptive, "adaptive"}};
+}  // namespace
+
+std::string to_string(SfiMethod m) {
+  for (const auto& [v, name] : kMethods)
+    if (v == m) return name;
+  return "?";
+}
+
+SfiMethod parse_sfi_method(const std::string& s) {
+  std::string names;
+  for (const auto& [v, name] : kMethods) {
+    if (s == name) return v;
+    names += (names.empty() ? "" : ", ") + std::string(name);
+  }
+  fail("method '{}' is not one of {}", s, names);
+}
+
+double SfiOptions::t() const { return t_given > 0 ? t_given : stats::t_for_confidence(confidence); }
+
+SamplePlan sample_plan(const SfiOptions& c, const std::vector<fault::Population>& pops, const fault::WeightInjector& inj,
+                       const exec::Executor& exec) {
   if (pops.empty()) fail("sfi: no layer selected");
   std::vector<std::string> names;
   std::vector<int64_t> sizes;
@@ -18,7 +43,7 @@ SamplePlan sample_plan(const CampaignConfig& c, const std::vector<fault::Populat
     names.push_back(p.param);
     sizes.push_back(p.size());
   }
-  const stats::SampleSpec spec{c.error, c.t_value()};
+  const stats::SampleSpec spec{c.error, c.t()};
   SamplePlan out;
   switch (c.method) {
     case SfiMethod::network: out.plan = stats::plan_network(names, sizes, spec); break;
@@ -41,7 +66,7 @@ SamplePlan sample_plan(const CampaignConfig& c, const std::vector<fault::Populat
   return out;
 }
 
-std::vector<SfiStratum> sfi_strata(const CampaignConfig& c, const std::vector<fault::Population>& pops,
+std::vector<SfiStratum> sfi_strata(const SfiOptions& c, const std::vector<fault::Population>& pops,
                                    const fault::WeightInjector& inj, const exec::Executor& exec) {
   const stats::Plan plan = sample_plan(c, pops, inj, exec).plan;
   std::vector<SfiStratum> out;

@@ -11,9 +11,25 @@
 #include "exec/executor.h"
 #include "fault/injector.h"
 #include "fault/population.h"
+#include "stats/data_aware.h"
 #include "stats/sample_size.h"
 
 namespace cnnfi::campaign {
+
+enum class SfiMethod { network, layer, data_unaware, data_aware, adaptive };
+std::string to_string(SfiMethod m);
+/// network | layer | data-unaware | data-aware | adaptive; throws naming the allowed ones.
+SfiMethod parse_sfi_method(const std::string& s);
+
+/// The sfi kind's options (keys method, error, confidence, t, criticality, p_rule).
+struct SfiOptions : KindOptions {
+  SfiMethod method = SfiMethod::data_unaware;
+  double error = 0.01, confidence = 0.99, t_given = 0;  ///< t_given = 0: t from the confidence
+  Criticality crit;
+  std::optional<stats::PRule> p_rule;  ///< unset: stats::default_p_rule(format)
+  Criticality criticality() const override { return crit; }
+  double t() const override;
+};
 
 struct SamplePlan {
   stats::Plan plan;                                ///< n per layer (and per bit for per-bit methods)
@@ -21,9 +37,9 @@ struct SamplePlan {
   stats::PRule rule = stats::PRule::fence;         ///< data-aware: the p rule used
 };
 
-/// The sample sizes of `c.method` (not adaptive) for the populations `pops`.
-SamplePlan sample_plan(const CampaignConfig& c, const std::vector<fault::Population>& pops,
-                       const fault::WeightInjector& inj, const exec::Executor& exec);
+/// The sample sizes of `o.method` (adaptive: its data-unaware bound) for the populations `pops`.
+SamplePlan sample_plan(const SfiOptions& o, const std::vector<fault::Population>& pops, const fault::WeightInjector& inj,
+                       const exec::Executor& exec);
 
 struct SfiStratum {
   std::string point, layer;
@@ -32,7 +48,7 @@ struct SfiStratum {
   int64_t N = 0, n = 0;
 };
 
-std::vector<SfiStratum> sfi_strata(const CampaignConfig& c, const std::vector<fault::Population>& pops,
+std::vector<SfiStratum> sfi_strata(const SfiOptions& o, const std::vector<fault::Population>& pops,
                                    const fault::WeightInjector& inj, const exec::Executor& exec);
 
 }  // namespace cnnfi::campaign

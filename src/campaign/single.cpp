@@ -1,6 +1,7 @@
 // single: each fault (or group of a list) alone over the image set. The list comes from a CSV
 // (replayed unchanged) or is generated: `count` faults uniform over the selected memory.
 // This is what replay, exhaustive and statistical campaigns build on.
+// Keys: faults (a CSV, relative to the campaign file) or count (generated faults), one of them.
 #include <fmt/format.h>
 
 #include "campaign/kind.h"
@@ -9,18 +10,36 @@
 
 namespace cnnfi::campaign {
 
+namespace {
+
+struct SingleOptions : KindOptions {
+  std::string faults_csv;
+  int64_t count = 0;
+  std::vector<std::string> inputs() const override { return {faults_csv}; }
+};
+
+}  // namespace
+
+std::shared_ptr<KindOptions> parse_single(const Keys& k) {
+  auto o = std::make_shared<SingleOptions>();
+  if (k.has("faults")) o->faults_csv = k.path("faults");
+  if (k.has("count")) o->count = k.integer("count", 1, 1000000000);
+  if (o->faults_csv.empty() == (o->count <= 0))
+    fail("{}: kind 'single' needs exactly one of 'faults' (a CSV) or 'count'", k.file());
+  return o;
+}
+
 std::vector<store::TrialPlan> plan_single(const PlanInput& in) {
   const auto& c = in.config;
-  if (c.faults_csv.empty() == (c.count <= 0))
-    fail("{}: kind 'single' needs exactly one of 'faults' (a CSV) or 'count'", c.file);
+  const auto& o = c.kind_options<SingleOptions>();
   std::vector<fault::WeightFault> faults;
-  if (!c.faults_csv.empty()) {
-    faults = fault::read_fault_csv(c.faults_csv);
+  if (!o.faults_csv.empty()) {
+    faults = fault::read_fault_csv(o.faults_csv);
   } else {
-    in.check_plan_size(c.count, c.count);
+    in.check_plan_size(o.count, o.count);
     fault::Rng rng(trial_seed(c.seed, 0, 0));
     fault::GenerateSpec spec = generate_spec(c);
-    spec.total = c.count;
+    spec.total = o.count;
     faults = fault::generate(in.injector, spec, rng);
   }
   std::vector<store::TrialPlan> out;

@@ -30,8 +30,7 @@ struct PlanOptions {
 };
 
 void run_plan(const PlanOptions& o) {
-  campaign::CampaignConfig c;
-  c.file = o.model;
+  campaign::SfiOptions c;
   try {
     c.method = campaign::parse_sfi_method(o.method);
     if (c.method == campaign::SfiMethod::adaptive)
@@ -41,8 +40,9 @@ void run_plan(const PlanOptions& o) {
     fail("--method '{}': {}", o.method, e.what());
   }
   if (!o.p_rule.empty() && c.method != campaign::SfiMethod::data_aware) fail("--p-rule is for --method data-aware");
+  fault::FaultModelChoice fault_model;
   try {
-    c.fault_model = fault::parse_fault_model_choice(o.fault_model);
+    fault_model = fault::parse_fault_model_choice(o.fault_model);
   } catch (const Error& e) {
     fail("--fault-model: {}", e.what());
   }
@@ -51,19 +51,19 @@ void run_plan(const PlanOptions& o) {
   if (!(o.t >= 0 && o.t <= 100)) fail("--t {}: must be in (0, 100]", o.t);
   c.error = o.error;
   c.confidence = o.confidence;
-  c.t = o.t;
+  c.t_given = o.t;
   if (!o.p_rule.empty()) c.p_rule = stats::parse_p_rule(o.p_rule);
   exec::Executor ex(onnx_io::load_model(o.model));
   const auto& format = repr::find_format(o.format);
   fault::WeightInjector inj(ex, format);
-  const auto pops = fault::populations(inj, ex, fault::LayerSelection::parse(o.layers), o.bits, c.fault_model);
+  const auto pops = fault::populations(inj, ex, fault::LayerSelection::parse(o.layers), o.bits, fault_model);
   if (pops.empty()) fail("{}: the model has no weighted layer (Conv, ConvTranspose, Gemm, MatMul weights)", o.model);
   const auto sp = campaign::sample_plan(c, pops, inj, ex);
   const auto& plan = sp.plan;
   const auto& crit = sp.criticality;
   const auto& bits = pops[0].bits;
   const auto rule = sp.rule;
-  const stats::SampleSpec spec{c.error, c.t_value()};
+  const stats::SampleSpec spec{c.error, c.t()};
   std::vector<double> bit_p(bits.size(), 0.5);
   if (!crit.empty())
     for (size_t i = 0; i < bits.size(); ++i) bit_p[i] = crit.at(static_cast<size_t>(bits[i])).p;
@@ -90,7 +90,7 @@ void run_plan(const PlanOptions& o) {
     return;
   }
   std::printf("%s plan for %s (%s, fault model %s, e = %g, t = %g%s)\n", o.method.c_str(), o.model.c_str(),
-              o.format.c_str(), c.fault_model.name().c_str(), o.error, spec.t,
+              o.format.c_str(), fault_model.name().c_str(), o.error, spec.t,
               crit.empty() ? "" : (", p rule " + stats::to_string(rule)).c_str());
   if (!crit.empty()) {
     std::printf("%4s %8s %8s %12s %12s %12s %8s\n", "bit", "f0", "f1", "D0->1", "D1->0", "D_avg", "p");

@@ -45,7 +45,10 @@ int64_t run_one(const std::string& campaign_file, const std::string& output, boo
   const auto cfg = campaign::load_campaign(campaign_file);
   campaign::RunOptions ro;
   ro.output = output.empty() ? std::filesystem::path(campaign_file).replace_extension(".db").string() : output;
-  refuse_overwrite(ro.output, {campaign_file, cfg.model, cfg.faults_csv}, "-o");
+  auto inputs = cfg.options->inputs();
+  inputs.push_back(campaign_file);
+  inputs.push_back(cfg.model);
+  refuse_overwrite(ro.output, inputs, "-o");
   ro.resume = resume;
   ro.budget_seconds = budget_hours * 3600;
   std::unique_ptr<Progress> bar;

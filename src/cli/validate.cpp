@@ -59,16 +59,12 @@ void run_validate(const ValidateOptions& o) {
   if (!meta.complete()) fail("{}: the exhaustive campaign has not finished (run it with --resume)", o.store);
   auto cfg = campaign::parse_campaign(meta.config_yaml, meta.config_file);
   cfg.model = meta.model;
-  cfg.error = o.error;
-  cfg.confidence = o.confidence;
-  cfg.t = o.t;
   const double t = o.t > 0 ? o.t : stats::t_for_confidence(o.confidence);
   exec::Executor ex(onnx_io::load_model(cfg.model));
   fault::WeightInjector inj(ex, repr::find_format(cfg.format));
   const auto pops = fault::populations(inj, ex, cfg.layers, cfg.bits, cfg.fault_model);
   const auto policy = campaign::parse_nonfinite(o.nonfinite.empty() ? meta.nonfinite : o.nonfinite);
   const auto crit = campaign::parse_criticality(o.criticality);
-  cfg.criticality = crit;
 
   // Every unit's criticality, per layer in the population's bit-major unit order.
   std::map<std::string, size_t> layer_of;
@@ -118,7 +114,11 @@ void run_validate(const ValidateOptions& o) {
     r.N = total_N;
     r.layer_p.assign(pops.size(), 0);
     r.layer_margin.assign(pops.size(), 0);
-    auto mc = cfg;
+    campaign::SfiOptions mc;
+    mc.error = o.error;
+    mc.confidence = o.confidence;
+    mc.t_given = o.t;
+    mc.crit = crit;
     const auto colon = r.method.find(':');
     try {
       mc.method = campaign::parse_sfi_method(r.method.substr(0, colon));

@@ -1,0 +1,67 @@
+#include "campaign/keys.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "util/error.h"
+
+namespace cnnfi::campaign {
+
+void Keys::bad(const std::string& key, const std::string& what) const { fail("{}: key '{}': {}", file_, key, what); }
+
+std::string Keys::scalar(const YAML::Node& n, const std::string& key, const char* expected) const {
+  if (!n.IsScalar())
+    bad(key, fmt::format("expected {}, got a {}", expected, n.IsSequence() ? "list" : n.IsMap() ? "mapping" : "null"));
+  return n.Scalar();
+}
+
+int64_t Keys::integer(const YAML::Node& n, const std::string& key, int64_t lo, int64_t hi) const {
+  const std::string s = scalar(n, key, "an integer");
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end) bad(key, fmt::format("expected an integer, got '{}'", s));
+  if (errno == ERANGE || v < lo || v > hi) bad(key, fmt::format("{} is out of range [{}, {}]", s, lo, hi));
+  return v;
+}
+
+uint64_t Keys::unsigned_integer(const char* key) const {
+  const std::string s = scalar(root_[key], key, "a non-negative integer");
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  if (s.empty() || s[0] == '-' || s[0] == '+' || *end || errno == ERANGE)
+    bad(key, fmt::format("expected an integer in [0, 2^64), got '{}'", s));
+  return v;
+}
+
+double Keys::real(const YAML::Node& n, const std::string& key, double lo, double hi, bool lo_open) const {
+  const std::string s = scalar(n, key, "a number");
+  const std::string range = fmt::format("{}{}, {}]", lo_open ? "(" : "[", lo, hi);
+  std::string lower = s;
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower.find("inf") != std::string::npos || lower.find("nan") != std::string::npos)
+    bad(key, fmt::format("'{}' is not a finite number; expected one in {}", s, range));
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end) bad(key, fmt::format("expected a number in {}, got '{}'", range, s));
+  if (!std::isfinite(v) || (lo_open ? v <= lo : v < lo) || v > hi) bad(key, fmt::format("{} is out of range {}", s, range));
+  return v;
+}
+
+std::string Keys::path(const char* key) const {
+  namespace fs = std::filesystem;
+  const std::string p = text(key);
+  if (p.empty() || fs::path(p).is_absolute() || file_.empty()) return p;
+  const fs::path rel = fs::path(file_).parent_path() / p;
+  std::error_code ec;  // an unusable path (too long, bad bytes) is reported where it is opened
+  return fs::exists(rel, ec) || !fs::exists(p, ec) ? rel.lexically_normal().string() : p;
+}
+
+int read_repetitions(const Keys& k) { return static_cast<int>(k.integer_or("repetitions", 1, 1000000, 60)); }
+
+}  // namespace cnnfi::campaign
