@@ -82,6 +82,10 @@ class Executor {
                                  const std::map<int, at::Tensor>* overrides = nullptr) const;
   /// Runs one node's kernel on the given inputs (errors name the node).
   std::vector<at::Tensor> run_node(int node, const std::vector<at::Tensor>& inputs) const;
+  /// A node's kernel, and replacing it (how another arithmetic, such as integer execution in
+  /// quant/, runs on the same planned graph without copying it).
+  const ops::KernelFn& kernel(int node) const { return kernels_.at(static_cast<size_t>(node)); }
+  void replace_kernel(int node, ops::KernelFn fn) { kernels_.at(static_cast<size_t>(node)) = std::move(fn); }
   /// Values that must be held to start at `node` (produced before it, read at or after it).
   std::vector<int> live_in(int node) const;
 

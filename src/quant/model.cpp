@@ -1,0 +1,338 @@
+#include "quant/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <ATen/ATen.h>
+#include <onnx/onnx_pb.h>
+
+#include "data/loader.h"
+#include "ops/op.h"
+#include "quant/arith.h"
+#include "util/error.h"
+
+namespace cnnfi::quant {
+
+namespace {
+
+double attr_float(const graph::Node& n, const std::string& name, double dflt) {
+  for (const auto& a : n.proto->attribute())
+    if (a.name() == name) return a.f();
+  return dflt;
+}
+
+int64_t attr_int(const graph::Node& n, const std::string& name, int64_t dflt) {
+  for (const auto& a : n.proto->attribute())
+    if (a.name() == name) return a.i();
+  return dflt;
+}
+
+/// Max |x| over the finite values of a tensor.
+double max_abs(const at::Tensor& t) {
+  if (!t.numel()) return 0;
+  const at::Tensor a = t.detach().to(at::kDouble).abs();
+  return at::where(at::isfinite(a), a, at::zeros_like(a)).max().item<double>();
+}
+
+}  // namespace
+
+int64_t QuantLayer::elements(Module m) const {
+  switch (m) {
+    case Module::i8: return in_per_image;
+    case Module::w8: return w8.defined() ? w8.numel() : 0;
+    case Module::b32: return b32.defined() ? b32.numel() : 0;
+    case Module::o32:
+    case Module::o8: return out_per_image;
+  }
+  return 0;
+}
+
+QuantizedModel::QuantizedModel(exec::Executor& exec, QuantConfig config) : exec_(exec), config_(config) {
+  const auto& g = exec.graph();
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const auto& n = g.nodes[i];
+    const auto* op = ops::find_op_entry(n.op_type);
+    if (!op || op->weight_input < 0 || n.op_type == "ConvTranspose") continue;
+    const int wi = op->weight_input;
+    if (wi >= static_cast<int>(n.inputs.size()) || n.inputs[wi] < 0 ||
+        g.values[n.inputs[wi]].kind != graph::ValueKind::weight)
+      continue;
+    if (n.op_type == "Gemm" && (attr_float(n, "alpha", 1) != 1 || attr_float(n, "beta", 1) != 1)) continue;
+    QuantLayer l;
+    l.node = static_cast<int>(i);
+    l.name = n.name;
+    l.weight = g.values[n.inputs[wi]].name;
+    l.channel_axis = n.op_type == "MatMul" ? -1 : 1;
+    at::Tensor w = exec.weight(l.weight).detach().to(at::kDouble);
+    at::Tensor b;
+    if (op->bias_input >= 0 && op->bias_input < static_cast<int>(n.inputs.size()) && n.inputs[op->bias_input] >= 0) {
+      const auto& bv = g.values[n.inputs[op->bias_input]];
+      if (bv.kind == graph::ValueKind::weight) b = exec.weight(bv.name).detach().to(at::kDouble);
+      else if (bv.kind == graph::ValueKind::constant) b = g.tensors.at(n.inputs[op->bias_input]).to(at::kDouble);
+      else continue;  // a computed bias: stays float
+    }
+    // Fold a BatchNormalization that reads only this Conv's output.
+    const int out = n.outputs.empty() ? -1 : n.outputs[0];
+    if (n.op_type == "Conv" && out >= 0 && g.values[out].consumers.size() == 1 &&
+        std::find(g.outputs.begin(), g.outputs.end(), out) == g.outputs.end()) {
+      const int c = g.values[out].consumers[0];
+      const auto& bn = g.nodes[c];
+      bool foldable = bn.op_type == "BatchNormalization" && bn.inputs.size() >= 5 && bn.inputs[0] == out &&
+                      bn.outputs.size() >= 1;
+      for (size_t k = 1; foldable && k < 5; ++k)
+        foldable = bn.inputs[k] >= 0 && g.tensors.count(bn.inputs[k]);
+      if (foldable) {
+        auto param = [&](size_t k) { return exec.weight(g.values[bn.inputs[k]].name).detach().to(at::kDouble); };
+        const double eps = attr_float(bn, "epsilon", 1e-5f);
+        const at::Tensor factor = param(1) / at::sqrt(param(4) + eps);
+        std::vector<int64_t> shape(static_cast<size_t>(w.dim()), 1);
+        shape[0] = -1;
+        w = w * factor.reshape(shape);
+        b = ((b.defined() ? b : at::zeros_like(factor)) - param(3)) * factor + param(2);
+        l.folded_bn = c;
+      }
+    }
+    layers_.push_back(l);
+    folded_w_.push_back(w);
+    folded_b_.push_back(b);
+    float_kernels_.push_back(exec.kernel(static_cast<int>(i)));
+    float_bn_kernels_.push_back(l.folded_bn >= 0 ? exec.kernel(l.folded_bn) : ops::KernelFn());
+  }
+  armed_.resize(layers_.size());
+}
+
+QuantizedModel::~QuantizedModel() { uninstall(); }
+
+void QuantizedModel::uninstall() {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    exec_.replace_kernel(layers_[i].node, float_kernels_[i]);
+    if (layers_[i].folded_bn >= 0) exec_.replace_kernel(layers_[i].folded_bn, float_bn_kernels_[i]);
+  }
+  installed_ = false;
+}
+
+void QuantizedModel::quantise_weights(QuantLayer& l, const at::Tensor& w, const at::Tensor& b) const {
+  const auto& n = exec_.graph().nodes[l.node];
+  // The weight's output-channel axis: Conv (Cout, ...), Gemm (N, K) with transB else (K, N),
+  // MatMul (K, N).
+  int64_t axis = 0;
+  if (n.op_type == "MatMul" || (n.op_type == "Gemm" && !attr_int(n, "transB", 0))) axis = w.dim() - 1;
+  if (config_.per_channel && w.dim() >= 2) {
+    at::Tensor m = w.abs().movedim(axis, 0).reshape({w.size(axis), -1}).amax(1);
+    l.s_w = at::where(m > 0, m / 127.0, at::ones_like(m));
+    std::vector<int64_t> shape(static_cast<size_t>(w.dim()), 1);
+    shape[static_cast<size_t>(axis)] = -1;
+    l.w8 = at::round(w / l.s_w.reshape(shape)).clamp_(-128, 127);
+  } else {
+    const double m = w.abs().max().item<double>();
+    l.s_w = at::full({1}, m > 0 ? m / 127.0 : 1.0, at::kDouble);
+    l.w8 = at::round(w / l.s_w).clamp_(-128, 127);
+  }
+  l.b32 = b.defined() ? at::round(b / (l.s_in * l.s_w)).clamp_(kInt32Min, kInt32Max) : at::Tensor();
+  l.fan_in = n.op_type == "Conv" ? w.numel() / w.size(0) : w.size(axis == 0 ? 1 : 0);
+  l.multiplier = l.s_in * l.s_w / l.s_out;
+}
+
+void QuantizedModel::calibrate(data::Source& images, const data::Preprocess& pre, int64_t batch) {
+  if (images.size() == 0) fail("calibration: the calibration set holds no image");
+  uninstall();
+  std::vector<double> in_max(layers_.size(), 0), out_max(layers_.size(), 0);
+  // Pass 1, float: the folded layers record the largest |input| and |output| they see.
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    auto& l = layers_[i];
+    const auto* op = ops::find_op_entry(exec_.graph().nodes[l.node].op_type);
+    exec_.replace_kernel(l.node, [this, i, op, &in_max, &out_max](const ops::Inputs& in, const ops::RunState& rs) {
+      ops::Inputs f = in;
+      f[op->weight_input] = folded_w_[i].to(in[0].scalar_type());
+      if (op->bias_input >= 0) {
+        if (f.size() <= static_cast<size_t>(op->bias_input)) f.resize(op->bias_input + 1);
+        f[op->bias_input] = folded_b_[i].defined() ? folded_b_[i].to(in[0].scalar_type()) : at::Tensor();
+      }
+      auto out = float_kernels_[i](f, rs);
+      in_max[i] = std::max(in_max[i], max_abs(in[0]));
+      out_max[i] = std::max(out_max[i], max_abs(out.at(0)));
+      layers_[i].in_per_image = in[0].numel() / std::max<int64_t>(1, in[0].size(0));
+      layers_[i].out_per_image = out[0].numel() / std::max<int64_t>(1, out[0].size(0));
+      return out;
+    });
+    if (l.folded_bn >= 0)
+      exec_.replace_kernel(l.folded_bn, [](const ops::Inputs& in, const ops::RunState&) -> ops::Outputs { return {in[0]}; });
+  }
+  data::Loader loader(images, pre, batch);
+  data::Batch b;
+  while (loader.next(b)) exec_.forward(b.images);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    auto& l = layers_[i];
+    l.s_in = in_max[i] > 0 ? in_max[i] / 127.0 : 1.0;
+    l.s_out = out_max[i] > 0 ? out_max[i] / 127.0 : 1.0;
+    quantise_weights(l, folded_w_[i], folded_b_[i]);
+    l.o32_lo = l.o8_lo = INFINITY;
+    l.o32_hi = l.o8_hi = -INFINITY;
+  }
+  // Pass 2, integer: the ranges of o32 and o8 (for range restriction).
+  for (size_t i = 0; i < layers_.size(); ++i) exec_.replace_kernel(layers_[i].node, integer_kernel(i));
+  installed_ = true;
+  recording_ = true;
+  loader.rewind();
+  while (loader.next(b)) exec_.forward(b.images);
+  recording_ = false;
+  calibrated_ = true;
+}
+
+int64_t QuantizedModel::vulnerable_bits(const ModuleSet& set) const {
+  int64_t total = 0;
+  for (const auto& l : layers_)
+    for (Module m : kAllModules)
+      if (set.has(m)) total += l.bits(m);
+  return total;
+}
+
+void QuantizedModel::arm(const std::vector<Fault>& faults, int64_t start, int64_t count) {
+  disarm();
+  for (const auto& f : faults) {
+    if (f.image < start || f.image >= start + count) continue;
+    if (f.layer < 0 || f.layer >= static_cast<int>(layers_.size()))
+      fail("quantised fault: layer {} out of range ({} quantised layers)", f.layer, layers_.size());
+    const auto& l = layers_[static_cast<size_t>(f.layer)];
+    if (f.element < 0 || f.element >= l.elements(f.module) || f.bit < 0 || f.bit >= width(f.module))
+      fail("quantised fault: {} element {} bit {} lies outside layer '{}' ({} elements of {} bits)", to_string(f.module),
+           f.element, f.bit, l.name, l.elements(f.module), width(f.module));
+    Fault a = f;
+    a.image = f.image - start;
+    armed_[static_cast<size_t>(f.layer)].push_back(a);
+  }
+}
+
+void QuantizedModel::disarm() {
+  for (auto& a : armed_) a.clear();
+}
+
+ops::KernelFn QuantizedModel::integer_kernel(size_t li) {
+  const auto* op = ops::find_op_entry(exec_.graph().nodes[layers_[li].node].op_type);
+  return [this, li, op](const ops::Inputs& in, const ops::RunState& rs) -> ops::Outputs {
+    auto& l = layers_[li];
+    const auto& faults = armed_[li];
+    const auto orig = float_kernels_[li];
+    // i8: the quantised input, faulted between Q and DQ.
+    at::Tensor q = quantize(in[0], l.s_in, 8).contiguous();
+    double* qp = q.data_ptr<double>();
+    for (const auto& f : faults)
+      if (f.module == Module::i8) qp[f.image * l.in_per_image + f.element] = flip(qp[f.image * l.in_per_image + f.element], 8, f.bit);
+    // The exact integer accumulator of `x` (integers) with weight `w` (integers), see model.h.
+    auto accumulate = [&](const at::Tensor& x, const at::Tensor& w) {
+      ops::Inputs a(in.size());
+      a[op->weight_input] = w;
+      if (l.fan_in <= 1024) {
+        a[0] = x.to(at::kFloat);
+        a[op->weight_input] = w.to(at::kFloat);
+        return orig(a, rs).at(0).to(at::kDouble);
+      }
+      if (l.fan_in <= 8192) {
+        const at::Tensor hi = at::floor(x / 16.0), lo = x - 16.0 * hi;  // digits in [-8, 7] and [0, 15]
+        a[op->weight_input] = w.to(at::kFloat);
+        a[0] = hi.to(at::kFloat);
+        const at::Tensor h = orig(a, rs).at(0).to(at::kDouble);
+        a[0] = lo.to(at::kFloat);
+        return h * 16.0 + orig(a, rs).at(0).to(at::kDouble);
+      }
+      a[0] = x;
+      return orig(a, rs).at(0);
+    };
+    at::Tensor o32 = accumulate(q, l.w8).contiguous();
+    const int64_t axis = l.channel_axis < 0 ? o32.dim() - 1 : l.channel_axis;
+    auto channel_view = [&](const at::Tensor& t) {
+      std::vector<int64_t> shape(static_cast<size_t>(o32.dim()), 1);
+      shape[static_cast<size_t>(axis)] = -1;
+      return t.reshape(shape);
+    };
+    if (l.b32.defined()) o32 += channel_view(l.b32);
+    // w8 and b32 faults hit one inference: their effect is added to that image's accumulator.
+    for (const auto& f : faults) {
+      if (f.module == Module::w8) {
+        const double w = l.w8.view({-1})[f.element].item<double>();
+        const double delta = flip(w, 8, f.bit) - w;
+        at::Tensor dw = at::zeros_like(l.w8);
+        dw.view({-1})[f.element] = delta;
+        o32.narrow(0, f.image, 1).add_(accumulate(q.narrow(0, f.image, 1), dw));
+      } else if (f.module == Module::b32) {
+        const double b = l.b32[f.element].item<double>();
+        o32.narrow(0, f.image, 1).select(axis, f.element).add_(flip(b, 32, f.bit) - b);
+      }
+    }
+    o32.clamp_(kInt32Min, kInt32Max);
+    double* op32 = o32.data_ptr<double>();
+    for (const auto& f : faults)
+      if (f.module == Module::o32) {
+        double& v = op32[f.image * l.out_per_image + f.element];
+        v = flip(v, 32, f.bit);
+      }
+    if (recording_) {
+      l.o32_lo = std::min(l.o32_lo, o32.min().item<double>());
+      l.o32_hi = std::max(l.o32_hi, o32.max().item<double>());
+    }
+    if (config_.clamp_o32 && l.o32_lo <= l.o32_hi) o32.clamp_(l.o32_lo, l.o32_hi);
+    if (observer_) observer_(l, q, o32);
+    at::Tensor o8 = requantize(o32, l.multiplier, axis).contiguous();
+    double* p8 = o8.data_ptr<double>();
+    for (const auto& f : faults)
+      if (f.module == Module::o8) {
+        double& v = p8[f.image * l.out_per_image + f.element];
+        v = flip(v, 8, f.bit);
+      }
+    if (recording_) {
+      l.o8_lo = std::min(l.o8_lo, o8.min().item<double>());
+      l.o8_hi = std::max(l.o8_hi, o8.max().item<double>());
+    }
+    if (config_.clamp_o8 && l.o8_lo <= l.o8_hi) o8.clamp_(l.o8_lo, l.o8_hi);
+    return {(o8 * l.s_out).to(in[0].scalar_type())};
+  };
+}
+
+namespace {
+
+/// splitmix64: a small, seedable generator for per-image draws.
+struct SplitMix {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  uint64_t below(uint64_t n) {
+    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t x;
+    do x = next(); while (x >= limit);
+    return x % n;
+  }
+};
+
+}  // namespace
+
+FaultSampler::FaultSampler(const QuantizedModel& model, const ModuleSet& set) {
+  const auto& layers = model.layers();
+  for (size_t l = 0; l < layers.size(); ++l)
+    for (Module m : kAllModules) {
+      if (!set.has(m) || layers[l].bits(m) == 0) continue;
+      blocks_.push_back({static_cast<int>(l), m, total_});
+      total_ += layers[l].bits(m);
+    }
+}
+
+std::vector<Fault> FaultSampler::draw(int64_t n, uint64_t seed, int64_t image) const {
+  n = std::min(n, total_);
+  SplitMix rng{seed ^ (0x5851f42d4c957f2dull * static_cast<uint64_t>(image + 1))};
+  std::set<int64_t> picked;
+  std::vector<Fault> out;
+  while (static_cast<int64_t>(out.size()) < n) {
+    const int64_t u = static_cast<int64_t>(rng.below(static_cast<uint64_t>(total_)));
+    if (!picked.insert(u).second) continue;
+    const auto it = std::upper_bound(blocks_.begin(), blocks_.end(), u, [](int64_t x, const Block& b) { return x < b.begin; }) - 1;
+    const int64_t r = u - it->begin;
+    out.push_back({image, it->layer, it->module, r / width(it->module), static_cast<int>(r % width(it->module))});
+  }
+  return out;
+}
+
+}  // namespace cnnfi::quant
