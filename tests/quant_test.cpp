@@ -259,3 +259,34 @@ TEST(Quant, ShippedModelsKeepTheirAccuracyInIntegerArithmetic) {
     EXPECT_EQ(eval::evaluate(ex, l3, "").top1(), fp32) << name << ": uninstall restores the float model";
   }
 }
+
+TEST(Quant, DirectWeightFaultsEqualRunningTheFaultyKernel) {
+  // The direct accumulation of w8 and b32 faults gives the same logits, bit for bit, as running
+  // each layer again with the faulty weight (Conv with padding and groups of 1, Gemm).
+  for (const std::string name : {"lenet5-fmnist.onnx", "resnet20-fmnist.onnx"}) {
+    const std::string path = model_path(name);
+    const auto pre = data::PreprocessFlags{}.resolve(data::card_preprocess(path));
+    auto calib = images("fashion-mnist:train", 32, pre);
+    auto test = images("fashion-mnist:test", 6, pre);
+    std::vector<at::Tensor> logits;
+    for (bool direct : {true, false}) {
+      exec::Executor ex(onnx_io::load_model(path));
+      quant::QuantConfig cfg;
+      cfg.direct_faults = direct;
+      quant::QuantizedModel q(ex, cfg);
+      q.calibrate(*calib, pre, 32);
+      const quant::FaultSampler s(q, quant::ModuleSet::parse("w8,b32"));
+      std::vector<quant::Fault> faults;
+      for (int64_t i = 0; i < 6; ++i) {
+        auto f = s.draw(40, 9, i);
+        faults.insert(faults.end(), f.begin(), f.end());
+      }
+      data::Loader loader(*test, pre, 6);
+      data::Batch b;
+      ASSERT_TRUE(loader.next(b));
+      q.arm(faults, 0, 6);
+      logits.push_back(ex.forward(b.images));
+    }
+    EXPECT_TRUE(at::equal(logits[0], logits[1])) << name;
+  }
+}

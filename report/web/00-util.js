@@ -88,3 +88,32 @@ function bandSeries(name, lower, upper, color, opacity) {
 const FIELD_COLORS = { sign: "#d62728", exponent: "#ff7f0e", mantissa: "#1f77b4", integer: "#ff7f0e", fraction: "#1f77b4",
                        magnitude: "#1f77b4", "": "#7f7f7f" };
 const OUTCOME_COLORS = { masked: "#2ca02c", tolerable: "#bcbd22", critical: "#d62728", due: "#9467bd" };
+// Vertical error bars from [x, low, high] items (x may be a category index).
+// Named like their line, they share its legend entry.
+function errorBars(data, color = "#000", name = "margin") {
+  return {
+    type: "custom", name, data,
+    renderItem(params, api) {
+      const lo = api.coord([api.value(0), api.value(1)]), hi = api.coord([api.value(0), api.value(2)]);
+      return { type: "group", children: [
+        { type: "line", shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: { stroke: color } },
+        { type: "line", shape: { x1: lo[0] - 4, y1: lo[1], x2: lo[0] + 4, y2: lo[1] }, style: { stroke: color } },
+        { type: "line", shape: { x1: hi[0] - 4, y1: hi[1], x2: hi[0] + 4, y2: hi[1] }, style: { stroke: color } } ] };
+    },
+    tooltip: { show: false },
+  };
+}
+// The points of a quantised (seed 003) campaign grouped by module set: {set: [{n, rate, p}]},
+// with the fault rate of eq. 3.1 (faults per inference / vulnerable bits of the set).
+function quantizedSets(c) {
+  const bits = Object.fromEntries(((c.quantized || {}).sets || []).map((s) => [s.name, s.bits]));
+  const out = {};
+  for (const p of c.points) {
+    const m = /^modules=(\S+) faults=(\d+)$/.exec(p.point);
+    if (!m || !p.finished) continue;
+    const n = Number(m[2]);
+    (out[m[1]] = out[m[1]] || []).push({ n, rate: bits[m[1]] ? n / bits[m[1]] : null, p });
+  }
+  for (const k of Object.keys(out)) out[k].sort((a, b) => a.n - b.n);
+  return out;
+}

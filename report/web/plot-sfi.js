@@ -1,18 +1,5 @@
 // Seed-004 estimates (exhaustive and sfi campaigns): critical rate per layer and per bit with
 // its error margin, and the number of faults injected per layer against the population.
-function errorBars(data) {
-  return {
-    type: "custom", name: "margin", data,
-    renderItem(params, api) {
-      const lo = api.coord([api.value(0), api.value(1)]), hi = api.coord([api.value(0), api.value(2)]);
-      return { type: "group", children: [
-        { type: "line", shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style: { stroke: "#000" } },
-        { type: "line", shape: { x1: lo[0] - 4, y1: lo[1], x2: lo[0] + 4, y2: lo[1] }, style: { stroke: "#000" } },
-        { type: "line", shape: { x1: hi[0] - 4, y1: hi[1], x2: hi[0] + 4, y2: hi[1] }, style: { stroke: "#000" } } ] };
-    },
-    tooltip: { show: false },
-  };
-}
 function estimatePlot(id, title, key, label) {
   CNNFI.plot({
     id, title,

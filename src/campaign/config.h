@@ -24,6 +24,9 @@
 
 namespace cnnfi::campaign {
 
+class TrialEvaluator;
+struct EvaluatorContext;
+
 /// A kind's own options (campaign/<kind>.cpp defines them and parses its keys into them).
 struct KindOptions {
   virtual ~KindOptions() = default;
@@ -32,6 +35,8 @@ struct KindOptions {
   virtual double t() const { return 2.58; }
   /// Files the kind reads beside the model (a command never overwrites them).
   virtual std::vector<std::string> inputs() const { return {}; }
+  /// The evaluator of this kind's trials; nullptr (the default) means the fault-list evaluator.
+  virtual std::unique_ptr<TrialEvaluator> make_evaluator(const EvaluatorContext& ctx) const;
 };
 
 struct CampaignConfig {

@@ -44,6 +44,12 @@ const std::vector<uint8_t>& FaultEvaluator::golden_facts() {
   return golden_facts_;
 }
 
+std::vector<TrialResult> FaultEvaluator::run_plans(const std::vector<const store::TrialPlan*>& trials) {
+  std::vector<std::vector<fault::WeightFault>> lists;
+  for (const auto* t : trials) lists.push_back(t->faults);
+  return run(lists);
+}
+
 std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault::WeightFault>>& trials,
                                              const std::function<void(size_t, const TrialResult&)>& on_trial) {
   std::vector<TrialResult> results(trials.size());

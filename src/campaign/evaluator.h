@@ -19,6 +19,7 @@
 #include "data/loader.h"
 #include "exec/executor.h"
 #include "fault/injector.h"
+#include "store/store.h"
 
 namespace cnnfi::campaign {
 
@@ -33,16 +34,29 @@ struct TrialResult {
   bool skipped = false;        ///< provably masked, not run
 };
 
-class FaultEvaluator {
+/// What the runner asks of an evaluator: the fault-free facts, and each trial's facts over every
+/// image. FaultEvaluator serves every kind whose trials are fault lists; a kind that injects
+/// otherwise (quantised modules) brings its own through KindOptions::make_evaluator.
+class TrialEvaluator {
+ public:
+  virtual ~TrialEvaluator() = default;
+  /// Fault-free facts for every image (all "masked"); golden top-1 accuracy comes from these.
+  virtual const std::vector<uint8_t>& golden_facts() = 0;
+  /// Fault-free top-1 class and label of every image (after golden_facts()).
+  virtual const std::vector<int64_t>& golden_top1() = 0;
+  virtual const std::vector<int64_t>& labels() = 0;
+  virtual std::vector<TrialResult> run_plans(const std::vector<const store::TrialPlan*>& trials) = 0;
+};
+
+class FaultEvaluator : public TrialEvaluator {
  public:
   FaultEvaluator(exec::Executor& exec, fault::WeightInjector& injector, data::Source& source,
                  const data::Preprocess& pre, EvaluatorOptions opts = {});
 
-  /// Fault-free facts for every image (all "masked"); golden top-1 accuracy comes from these.
-  const std::vector<uint8_t>& golden_facts();
-  /// Fault-free top-1 class and label of every image (after golden_facts()).
-  const std::vector<int64_t>& golden_top1() { golden_facts(); return golden_top1_; }
-  const std::vector<int64_t>& labels() { golden_facts(); return labels_; }
+  const std::vector<uint8_t>& golden_facts() override;
+  const std::vector<int64_t>& golden_top1() override { golden_facts(); return golden_top1_; }
+  const std::vector<int64_t>& labels() override { golden_facts(); return labels_; }
+  std::vector<TrialResult> run_plans(const std::vector<const store::TrialPlan*>& trials) override;
   /// Evaluates each trial over every image. `on_trial(index, result)` is called as trials finish
   /// (in order); the results are also returned.
   std::vector<TrialResult> run(const std::vector<std::vector<fault::WeightFault>>& trials,

@@ -17,6 +17,8 @@ uint64_t trial_seed(uint64_t seed, uint64_t point, uint64_t rep) {
   return mix(mix(mix(seed) ^ point) ^ rep);
 }
 
+std::unique_ptr<TrialEvaluator> KindOptions::make_evaluator(const EvaluatorContext&) const { return nullptr; }
+
 fault::GenerateSpec generate_spec(const CampaignConfig& c) {
   if (c.fault_model.stuck_at_pairs)
     fail("{}: key 'fault_model': 'sa' (stuck-at pairs) is for the exhaustive and sfi kinds; use sa0 or sa1", c.file);

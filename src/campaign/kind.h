@@ -11,12 +11,23 @@
 #include <vector>
 
 #include "campaign/config.h"
+#include "campaign/evaluator.h"
 #include "campaign/keys.h"
 #include "fault/generate.h"
 #include "fault/injector.h"
 #include "store/store.h"
 
 namespace cnnfi::campaign {
+
+/// What a kind's evaluator is built from (KindOptions::make_evaluator).
+struct EvaluatorContext {
+  const CampaignConfig& config;
+  exec::Executor& exec;
+  data::Source& source;
+  const data::Preprocess& pre;
+  int64_t batch;
+  store::Meta* meta;  ///< to describe the evaluation (written with a new plan; not on resume)
+};
 
 struct PlanInput {
   const CampaignConfig& config;

@@ -93,7 +93,10 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   store::Store st(opts.output, store::OpenMode::write);
   campaign::EvaluatorOptions eo;
   eo.batch = c.batch;
-  FaultEvaluator ev(exec, injector, *source, pre, eo);
+  std::unique_ptr<TrialEvaluator> evaluator =
+      c.options->make_evaluator(EvaluatorContext{c, exec, *source, pre, c.batch, &meta});
+  if (!evaluator) evaluator = std::make_unique<FaultEvaluator>(exec, injector, *source, pre, eo);
+  TrialEvaluator& ev = *evaluator;
   if (st.planned()) {
     if (!opts.resume)
       fail("{}: already holds a campaign; pass --resume to continue it, or choose another -o", opts.output);
@@ -135,9 +138,9 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     for (size_t s = 0; s < todo.size(); s += chunk) {
       const auto chunk_start = std::chrono::steady_clock::now();
       const size_t e = std::min(todo.size(), s + chunk);
-      std::vector<std::vector<fault::WeightFault>> part;
-      for (size_t i = s; i < e; ++i) part.push_back(todo[i]->faults);
-      const auto results = ev.run(part);
+      const std::vector<const store::TrialPlan*> part(todo.begin() + static_cast<std::ptrdiff_t>(s),
+                                                      todo.begin() + static_cast<std::ptrdiff_t>(e));
+      const auto results = ev.run_plans(part);
       std::vector<store::TrialRow> rows;
       for (size_t i = s; i < e; ++i) {
         const auto& r = results[i - s];

@@ -1,19 +1,84 @@
-// cnnfi info: what cnnfi sees in a model: inputs, outputs, nodes, weights.
+// cnnfi info: what cnnfi sees in a model: inputs, outputs, nodes, weights; with --quantized, the
+// integer layers (seed 003) and the vulnerable bits of each module in one forward pass, with the
+// fault rate of N faults per inference (eq. 3.1).
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/common.h"
+#include "data/card.h"
+#include "data/spec.h"
 #include "exec/executor.h"
 #include "onnx/import.h"
+#include "quant/model.h"
+#include "util/error.h"
 
 namespace cnnfi::cli {
 
+namespace {
+
+struct InfoOptions {
+  std::string model, calibration = "fashion-mnist:train";
+  bool quantized = false;
+  int64_t calibration_images = 100, faults = 1;
+  std::string weights = "channel";
+};
+
+void print_quantized(const InfoOptions& o, exec::Executor& ex) {
+  if (o.weights != "channel" && o.weights != "tensor") fail("--weights '{}': channel or tensor", o.weights);
+  if (o.calibration_images < 1) fail("--calibration-images {}: at least 1", o.calibration_images);
+  if (o.faults < 0) fail("--faults {}: must be >= 0", o.faults);
+  quant::QuantConfig cfg;
+  cfg.per_channel = o.weights == "channel";
+  quant::QuantizedModel q(ex, cfg);
+  const auto pre = data::PreprocessFlags{}.resolve(data::card_preprocess(o.model));
+  data::DataSelection sel;
+  sel.limit = o.calibration_images;
+  auto calib = data::open_spec(o.calibration, sel, pre.resize_h, pre.resize_w);
+  q.calibrate(*calib, pre, 128);
+  std::printf("\nquantised layers (int8 weights per %s, calibrated on %lld images of %s); vulnerable bits of one "
+              "forward pass (one image):\n",
+              o.weights.c_str(), static_cast<long long>(calib->size()), calib->describe().c_str());
+  std::printf("%-28s %8s %8s %12s %10s %10s %12s %12s %12s\n", "layer", "s_in", "s_out", "i8", "w8", "b32", "o32", "o8", "total");
+  int64_t sums[quant::kModules] = {};
+  for (const auto& l : q.layers()) {
+    int64_t total = 0;
+    std::printf("%-28s %8.4g %8.4g", l.name.c_str(), l.s_in, l.s_out);
+    for (auto m : quant::kAllModules) {
+      std::printf(" %*lld", m == quant::Module::i8 || m == quant::Module::o32 || m == quant::Module::o8 ? 12 : 10,
+                  static_cast<long long>(l.bits(m)));
+      sums[static_cast<size_t>(m)] += l.bits(m);
+      total += l.bits(m);
+    }
+    std::printf(" %12lld%s\n", static_cast<long long>(total), l.folded_bn >= 0 ? "  (BatchNorm folded)" : "");
+  }
+  const int64_t all = q.vulnerable_bits(quant::ModuleSet::all());
+  std::printf("%-46s", "total");
+  for (auto m : quant::kAllModules)
+    std::printf(" %*lld", m == quant::Module::i8 || m == quant::Module::o32 || m == quant::Module::o8 ? 12 : 10,
+                static_cast<long long>(sums[static_cast<size_t>(m)]));
+  std::printf(" %12lld\n", static_cast<long long>(all));
+  std::printf("fault rate of %lld fault(s) per inference (eq. 3.1): all modules %.4g", static_cast<long long>(o.faults),
+              all ? static_cast<double>(o.faults) / all : 0.0);
+  for (auto m : quant::kAllModules)
+    if (sums[static_cast<size_t>(m)])
+      std::printf(", %s alone %.4g", quant::to_string(m).c_str(), static_cast<double>(o.faults) / sums[static_cast<size_t>(m)]);
+  std::printf("\n");
+}
+
+}  // namespace
+
 void setup_info(CLI::App& app) {
-  auto model = std::make_shared<std::string>();
+  auto o = std::make_shared<InfoOptions>();
   auto* sub = app.add_subcommand("info", "list a model's inputs, outputs, nodes and weights");
-  sub->add_option("model", *model, "ONNX model")->required();
-  sub->callback([model] {
-    auto g = onnx_io::load_model(*model);
-    std::printf("model %s (opset %d): %zu nodes after constant folding, %zu weight tensors\n", model->c_str(),
+  sub->add_option("model", o->model, "ONNX model")->required();
+  sub->add_flag("--quantized", o->quantized, "also the integer layers and their modules' vulnerable bits (seed 003)");
+  sub->add_option("--calibration", o->calibration, "calibration data spec (default fashion-mnist:train)");
+  sub->add_option("--calibration-images", o->calibration_images, "calibration images (default 100)");
+  sub->add_option("--weights", o->weights, "w8 scales: channel (default) | tensor");
+  sub->add_option("--faults", o->faults, "faults per inference for the fault rate (default 1)");
+  sub->callback([o] {
+    auto g = onnx_io::load_model(o->model);
+    std::printf("model %s (opset %d): %zu nodes after constant folding, %zu weight tensors\n", o->model.c_str(),
                 g->opset, g->nodes.size(), g->weights.size());
     int64_t params = 0;
     for (int v : g->weights) params += g->tensors.at(v).numel();
@@ -21,6 +86,10 @@ void setup_info(CLI::App& app) {
     for (size_t i = 0; i < g->nodes.size(); ++i) std::printf("  %3zu %s\n", i, g->nodes[i].describe().c_str());
     for (int v : g->weights)
       std::printf("  weight %s %s\n", g->values[v].name.c_str(), c10::str(g->tensors.at(v).sizes()).c_str());
+    if (o->quantized) {
+      exec::Executor ex(g);
+      print_quantized(*o, ex);
+    }
   });
 }
 

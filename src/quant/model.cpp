@@ -9,12 +9,78 @@
 
 #include "data/loader.h"
 #include "ops/op.h"
+#include "ops/spatial.h"
 #include "quant/arith.h"
 #include "util/error.h"
 
 namespace cnnfi::quant {
 
 namespace {
+
+/// The exact effect of w8 and b32 faults on the accumulators of their images, added to `o32`:
+/// a flipped weight adds delta * (the inputs it multiplies) to the outputs it reaches; a flipped
+/// bias adds delta to its channel. Conv (1-D, 2-D) and dense layers are done element by element;
+/// other shapes call `general(image, element, delta)`.
+template <typename General>
+void add_weight_and_bias_faults(const QuantLayer& l, const std::vector<Fault>& faults, const at::Tensor& q,
+                                at::Tensor& o32, bool direct, General&& general) {
+  const int64_t axis = l.channel_axis < 0 ? o32.dim() - 1 : l.channel_axis;
+  const int64_t channels = o32.size(axis);
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < o32.dim(); ++d) inner *= o32.size(d);
+  const int64_t outer = l.out_per_image / (channels * inner);
+  double* op = o32.data_ptr<double>();
+  const double* wp = l.w8.data_ptr<double>();
+  const double* qp = q.data_ptr<double>();
+  for (const auto& f : faults) {
+    if (f.module == Module::b32) {
+      const double b = l.b32.data_ptr<double>()[f.element];
+      const double delta = flip(b, 32, f.bit) - b;
+      double* base = op + f.image * l.out_per_image + f.element * inner;
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < inner; ++i) base[o * channels * inner + i] += delta;
+      continue;
+    }
+    if (f.module != Module::w8) continue;
+    const double delta = flip(wp[f.element], 8, f.bit) - wp[f.element];
+    if (delta == 0) continue;
+    if (!direct) {
+      general(f.image, f.element, delta);
+    } else if (l.shape == QuantLayer::Shape::conv2d) {
+      // x (N, Ci, H, W), o (N, Co, OH, OW), w (Co, Ci / groups, KH, KW); 1-D has H = 1.
+      const bool one_d = q.dim() == 3;
+      const int64_t Ci = q.size(1), H = one_d ? 1 : q.size(2), W = q.size(q.dim() - 1);
+      const int64_t Co = o32.size(1), OH = one_d ? 1 : o32.size(2), OW = o32.size(o32.dim() - 1);
+      const int64_t KH = l.kernel[0], KW = l.kernel[1], Cg = Ci / l.groups;
+      const auto pads = ops::resolve_pads(*static_cast<const ops::Window*>(l.window), q.sizes().slice(2));
+      const int64_t ph = one_d ? 0 : pads[0], pw = one_d ? pads[0] : pads[1];
+      const int64_t co = f.element / (Cg * KH * KW), rest = f.element % (Cg * KH * KW);
+      const int64_t ci = rest / (KH * KW), kh = (rest / KW) % KH, kw = rest % KW;
+      const int64_t cin = (co / (Co / l.groups)) * Cg + ci;
+      const double* x = qp + (f.image * Ci + cin) * H * W;
+      double* o = op + (f.image * Co + co) * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const int64_t ih = oh * l.strides[0] - ph + kh * l.dilations[0];
+        if (ih < 0 || ih >= H) continue;
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const int64_t iw = ow * l.strides[1] - pw + kw * l.dilations[1];
+          if (iw >= 0 && iw < W) o[oh * OW + ow] += delta * x[ih * W + iw];
+        }
+      }
+    } else if (l.shape == QuantLayer::Shape::dense) {
+      // Rows of the input are (image, ...leading) x K; the output's are (image, ...) x N.
+      const int64_t K = l.dense_transposed ? l.w8.size(1) : l.w8.size(0);
+      const int64_t N = l.dense_transposed ? l.w8.size(0) : l.w8.size(1);
+      const int64_t out = l.dense_transposed ? f.element / K : f.element % N;
+      const int64_t in = l.dense_transposed ? f.element % K : f.element / N;
+      const int64_t rows = l.out_per_image / N;
+      for (int64_t r = 0; r < rows; ++r)
+        op[f.image * l.out_per_image + r * N + out] += delta * qp[f.image * l.in_per_image + r * K + in];
+    } else {
+      general(f.image, f.element, delta);
+    }
+  }
+}
 
 double attr_float(const graph::Node& n, const std::string& name, double dflt) {
   for (const auto& a : n.proto->attribute())
@@ -93,6 +159,20 @@ QuantizedModel::QuantizedModel(exec::Executor& exec, QuantConfig config) : exec_
         l.folded_bn = c;
       }
     }
+    // Geometry for the direct w8 fault path.
+    if (n.op_type == "Conv" && (w.dim() == 4 || w.dim() == 3)) {
+      auto* win = new ops::Window(ops::read_window(ops::OpContext(g, n), {}));
+      l.shape = QuantLayer::Shape::conv2d;
+      l.window = win;
+      l.groups = attr_int(n, "group", 1);
+      const bool one_d = w.dim() == 3;
+      l.kernel = one_d ? std::vector<int64_t>{1, win->kernel[0]} : win->kernel;
+      l.strides = one_d ? std::vector<int64_t>{1, win->strides[0]} : win->strides;
+      l.dilations = one_d ? std::vector<int64_t>{1, win->dilations[0]} : win->dilations;
+    } else if ((n.op_type == "Gemm" && !attr_int(n, "transA", 0)) || (n.op_type == "MatMul" && w.dim() == 2)) {
+      l.shape = QuantLayer::Shape::dense;
+      l.dense_transposed = n.op_type == "Gemm" && attr_int(n, "transB", 0);
+    }
     layers_.push_back(l);
     folded_w_.push_back(w);
     folded_b_.push_back(b);
@@ -102,7 +182,10 @@ QuantizedModel::QuantizedModel(exec::Executor& exec, QuantConfig config) : exec_
   armed_.resize(layers_.size());
 }
 
-QuantizedModel::~QuantizedModel() { uninstall(); }
+QuantizedModel::~QuantizedModel() {
+  uninstall();
+  for (auto& l : layers_) delete static_cast<ops::Window*>(l.window);
+}
 
 void QuantizedModel::uninstall() {
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -248,18 +331,11 @@ ops::KernelFn QuantizedModel::integer_kernel(size_t li) {
     };
     if (l.b32.defined()) o32 += channel_view(l.b32);
     // w8 and b32 faults hit one inference: their effect is added to that image's accumulator.
-    for (const auto& f : faults) {
-      if (f.module == Module::w8) {
-        const double w = l.w8.view({-1})[f.element].item<double>();
-        const double delta = flip(w, 8, f.bit) - w;
-        at::Tensor dw = at::zeros_like(l.w8);
-        dw.view({-1})[f.element] = delta;
-        o32.narrow(0, f.image, 1).add_(accumulate(q.narrow(0, f.image, 1), dw));
-      } else if (f.module == Module::b32) {
-        const double b = l.b32[f.element].item<double>();
-        o32.narrow(0, f.image, 1).select(axis, f.element).add_(flip(b, 32, f.bit) - b);
-      }
-    }
+    add_weight_and_bias_faults(l, faults, q, o32, config_.direct_faults, [&](int64_t image, int64_t element, double delta) {
+      at::Tensor dw = at::zeros_like(l.w8);
+      dw.view({-1})[element] = delta;
+      o32.narrow(0, image, 1).add_(accumulate(q.narrow(0, image, 1), dw));
+    });
     o32.clamp_(kInt32Min, kInt32Max);
     double* op32 = o32.data_ptr<double>();
     for (const auto& f : faults)
@@ -310,11 +386,11 @@ struct SplitMix {
 
 }  // namespace
 
-FaultSampler::FaultSampler(const QuantizedModel& model, const ModuleSet& set) {
+FaultSampler::FaultSampler(const QuantizedModel& model, const ModuleSet& set, const std::vector<bool>& sites) {
   const auto& layers = model.layers();
   for (size_t l = 0; l < layers.size(); ++l)
     for (Module m : kAllModules) {
-      if (!set.has(m) || layers[l].bits(m) == 0) continue;
+      if (!set.has(m) || layers[l].bits(m) == 0 || (!sites.empty() && !sites[l])) continue;
       blocks_.push_back({static_cast<int>(l), m, total_});
       total_ += layers[l].bits(m);
     }

@@ -38,6 +38,7 @@ struct QuantConfig {
   bool per_channel = true;  ///< w8 scale per output channel (else per tensor)
   bool clamp_o32 = false;   ///< range restriction of the accumulator to its calibrated range
   bool clamp_o8 = false;    ///< range restriction of the output to its calibrated range
+  bool direct_faults = true;  ///< w8 faults by direct accumulation (false: by a one-weight kernel run; tests)
 };
 
 /// One bit of one forward pass.
@@ -56,6 +57,13 @@ struct QuantLayer {
   int folded_bn = -1;     ///< the BatchNormalization node folded into it, or -1
   int channel_axis = 1;   ///< output channel axis of the result
   int64_t fan_in = 0;     ///< products summed into one accumulator (K)
+  /// How a w8 fault reaches the accumulator without a convolution: a 2-D (or 1-D) Conv's
+  /// geometry, or a Gemm/MatMul whose input rows are the images.
+  enum class Shape { conv2d, dense, other } shape = Shape::other;
+  bool dense_transposed = false;  ///< dense: weight stored (out, in) (Gemm transB)
+  int64_t groups = 1;
+  std::vector<int64_t> kernel, strides, dilations;  ///< conv2d: 2 entries (1-D convs get H = 1)
+  void* window = nullptr;                           ///< conv2d: the node's ops::Window
   double s_in = 0, s_out = 0;
   at::Tensor s_w;         ///< weight scales (one, or one per output channel), double
   at::Tensor w8, b32;     ///< integers in double tensors; b32 undefined when there is no bias
@@ -112,7 +120,8 @@ class QuantizedModel {
 /// image, from a seed: the faults of an image depend only on (seed, image), not on batches.
 class FaultSampler {
  public:
-  FaultSampler(const QuantizedModel& model, const ModuleSet& set);
+  /// `sites[l]` says whether layer l is a fault site (empty: every layer).
+  FaultSampler(const QuantizedModel& model, const ModuleSet& set, const std::vector<bool>& sites = {});
   int64_t bits() const { return total_; }
   /// `n` distinct faults of image `image` (n is clipped to the bit count).
   std::vector<Fault> draw(int64_t n, uint64_t seed, int64_t image) const;

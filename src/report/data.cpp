@@ -114,6 +114,13 @@ json campaign_json(const std::string& path, json& graphs) {
   c["meta"] = jm;
   const std::string kind = meta.kind;
   c["kind"] = kind;
+  if (meta.extra.count("quantized")) {
+    try {
+      c["quantized"] = json::parse(meta.extra.at("quantized"));
+    } catch (const json::exception& e) {
+      fail("{}: damaged result store: metadata 'quantized': {}", path, e.what());
+    }
+  }
   int64_t finished = 0;
   for (const auto& r : rows) finished += r.done;
   c["planned"] = rows.size();
