@@ -14,7 +14,9 @@
 #include "onnx/builder.h"
 #include "onnx/import.h"
 #include "quant/arith.h"
+#include "eval/metrics.h"
 #include "quant/model.h"
+#include "quant/qdq.h"
 #include "support/support.h"
 
 using namespace cnnfi;
@@ -289,4 +291,56 @@ TEST(Quant, DirectWeightFaultsEqualRunningTheFaultyKernel) {
     }
     EXPECT_TRUE(at::equal(logits[0], logits[1])) << name;
   }
+}
+
+TEST(Quant, QdqExportPredictsAsAFakeQuantisationComputedIndependently) {
+  // LeNet-5 exported as QDQ and run by cnnfi, against LeNet-5 written here with plain libtorch
+  // ops on fake-quantised tensors (the layer scales the export used, weights quantised here).
+  const std::string path = model_path("lenet5-fmnist.onnx");
+  exec::Executor ex(onnx_io::load_model(path));
+  const auto pre = data::PreprocessFlags{}.resolve(data::card_preprocess(path));
+  quant::QuantizedModel q(ex);
+  auto calib = images("fashion-mnist:train", 200, pre);
+  q.calibrate(*calib, pre, 200);
+  test::TempDir d;
+  onnx_io::save_model(quant::export_qdq(q, ex), d.file("qdq.onnx"));
+  exec::Executor qdq(onnx_io::load_model(d.file("qdq.onnx")));
+  int dq = 0;
+  for (const auto& n : qdq.graph().nodes) dq += n.op_type == "DequantizeLinear";
+  EXPECT_EQ(dq, 20);  // input, weight, bias and output of 5 layers
+  exec::Executor fp(onnx_io::load_model(path));
+  std::map<std::string, const quant::QuantLayer*> L;
+  for (const auto& l : q.layers()) L[l.weight] = &l;
+  auto fq = [](const at::Tensor& x, double s) { return at::clamp(at::round(x.to(at::kDouble) / s), -128, 127) * s; };
+  auto layer = [&](const at::Tensor& x, const std::string& w, const std::string& b, bool conv, int64_t pad) {
+    const auto& l = *L.at(w);
+    const at::Tensor W = fp.weight(w).to(at::kDouble), B = fp.weight(b).to(at::kDouble);
+    const at::Tensor m = W.abs().reshape({W.size(0), -1}).amax(1) / 127.0;  // per-channel scales, here
+    std::vector<int64_t> shape(static_cast<size_t>(W.dim()), 1);
+    shape[0] = -1;
+    const at::Tensor Wq = at::clamp(at::round(W / m.reshape(shape)), -128, 127) * m.reshape(shape);
+    const at::Tensor Bq = at::round(B / (l.s_in * m)) * (l.s_in * m);
+    const at::Tensor xq = fq(x, l.s_in);
+    const at::Tensor y = conv ? at::conv2d(xq, Wq, Bq, 1, pad) : at::addmm(Bq, xq, Wq.t());
+    return fq(y, l.s_out);
+  };
+  auto test = images("fashion-mnist:test", 200, pre);
+  data::Loader loader(*test, pre, 200);
+  data::Batch b;
+  ASSERT_TRUE(loader.next(b));
+  at::Tensor y = layer(b.images, "conv1.weight", "conv1.bias", true, 2);
+  y = at::max_pool2d(at::relu(y), 2, 2);
+  y = at::max_pool2d(at::relu(layer(y, "conv2.weight", "conv2.bias", true, 0)), 2, 2).flatten(1);
+  y = at::relu(layer(y, "fc1.weight", "fc1.bias", false, 0));
+  y = at::relu(layer(y, "fc2.weight", "fc2.bias", false, 0));
+  const at::Tensor ref = layer(y, "fc3.weight", "fc3.bias", false, 0);
+  const at::Tensor got = qdq.forward(b.images).to(at::kDouble);
+  EXPECT_TRUE(at::equal(eval::top1(got), eval::top1(ref)));
+  // float32 (QDQ) and double (here) may round a value at a tie apart by one step of a layer's
+  // output grid; that is the only difference allowed.
+  const at::Tensor diff = (got - ref).abs();
+  EXPECT_LE(diff.max().item<double>(), 1.01 * L.at("fc3.weight")->s_out);
+  EXPECT_LT((diff > 1e-4).sum().item<int64_t>(), diff.numel() / 100);
+  // And the integer model agrees with both on these images.
+  EXPECT_TRUE(at::equal(eval::top1(ex.forward(b.images)), eval::top1(ref)));
 }

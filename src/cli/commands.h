@@ -20,6 +20,8 @@ void setup_plan(CLI::App& app);
 void setup_estimate(CLI::App& app);
 void setup_validate(CLI::App& app);
 void setup_report(CLI::App& app);
+void setup_tolerance(CLI::App& app);
+void setup_quantize(CLI::App& app);
 
 /// Writes the HTML report of `stores` to `output` (used by report and demo).
 void write_report(const std::vector<std::string>& stores, const std::string& output);
@@ -27,6 +29,8 @@ void write_report(const std::vector<std::string>& stores, const std::string& out
 /// Runs one campaign file (used by run and demo); returns the number of trials.
 int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume, double budget_hours = 24);
 void print_summary(const std::string& db);
+/// Faults per inference each quantized store's model tolerates at `loss`, and the ratio to the first.
+void print_tolerance(const std::vector<std::string>& stores, double loss, const std::string& json = "");
 /// Estimates of an exhaustive/sfi store (empty criticality/nonfinite, t <= 0: as run).
 void print_estimates(const std::string& db, const std::string& criticality, const std::string& nonfinite, double t,
                      bool strata);

@@ -15,11 +15,13 @@
 #include "cli/common.h"
 #include "data/card.h"
 #include "data/loader.h"
+#include "data/spec.h"
 #include "eval/evaluate.h"
 #include "exec/executor.h"
 #include "onnx/builder.h"
 #include "onnx/export.h"
 #include "onnx/import.h"
+#include "quant/model.h"
 #include "train/arch/arch.h"
 #include "train/trainer.h"
 #include "util/error.h"
@@ -36,6 +38,9 @@ struct TrainOptions {
   int threads = 0;
   int classes = 10;
   std::string command;
+  int64_t fat = -1;  ///< faults per inference in fault-aware training (-1: plain training)
+  std::string fat_modules = "i8,w8,o8";
+  int64_t calibration_images = 500;
 };
 
 std::string default_test_spec(const std::string& train_spec) {
@@ -70,17 +75,62 @@ void run_train(const TrainOptions& o) {
   }
   auto graph = onnx_io::load_model_proto(proto, name);
   exec::Executor exec(graph);
+  // Fault-aware training: the integer model's layers, fake-quantised, with o.fat faults per
+  // inference over the unprotected 8-bit modules.
+  std::unique_ptr<quant::QuantizedModel> fat;
+  std::unique_ptr<quant::FaultSampler> sampler;
+  quant::ModuleSet fat_modules;
+  if (o.fat >= 0) {
+    fat_modules = quant::ModuleSet::parse(o.fat_modules);
+    if (fat_modules.has(quant::Module::b32) || fat_modules.has(quant::Module::o32))
+      fail("--fat-modules {}: fault-aware training keeps the 32-bit modules protected (as seed 003); choose from i8, w8, o8",
+           o.fat_modules);
+    if (o.calibration_images < 1) fail("--calibration-images {}: at least 1", o.calibration_images);
+    fat = std::make_unique<quant::QuantizedModel>(exec);
+    auto calib = data::select(data::open_spec(o.data.spec, {}, opened.pre.resize_h, opened.pre.resize_w), o.calibration_images, 0);
+    fat->install_training(*calib, opened.pre, fat_modules);
+    // The layer producing the logits is left out: a fault there is an offset of a logit that no
+    // weight can learn around, and answering it by larger logits makes the output scale, and the
+    // next such fault, grow without bound (training then diverges).
+    sampler = std::make_unique<quant::FaultSampler>(*fat, fat_modules, std::vector<bool>{},
+                                                    [](const quant::QuantLayer& l, quant::Module) { return !l.output_layer; });
+    std::fprintf(stderr, "fault-aware training: %lld fault(s) per inference over %s (%lld vulnerable bits per inference)\n",
+                 static_cast<long long>(o.fat), fat_modules.name().c_str(), static_cast<long long>(sampler->bits()));
+  }
+  train::TrainConfig cfg = o.cfg;
+  if (fat && o.fat > 0)
+    cfg.before_step = [&](int64_t step, int64_t rows) {
+      std::vector<quant::Fault> faults;
+      const uint64_t seed = o.cfg.seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(step);
+      for (int64_t r = 0; r < rows; ++r) {
+        auto f = sampler->draw(o.fat, seed, r);
+        faults.insert(faults.end(), f.begin(), f.end());
+      }
+      fat->arm(faults, 0, rows);
+    };
   std::fprintf(stderr, "training %s on %s (%lld images), %d epochs, seed %llu\n", name.c_str(),
                opened.source->describe().c_str(), static_cast<long long>(opened.source->size()), o.cfg.epochs,
                static_cast<unsigned long long>(o.cfg.seed));
   nlohmann::json epochs = nlohmann::json::array();
-  train::train(exec, *opened.source, opened.pre, o.cfg, [&](const train::EpochStats& s) {
+  train::train(exec, *opened.source, opened.pre, cfg, [&](const train::EpochStats& s) {
     std::fprintf(stderr, "epoch %3d  loss %.4f  train top-1 %.4f  lr %.5f  %.1fs\n", s.epoch, s.loss, s.train_top1,
                  s.lr, s.seconds);
     epochs.push_back({{"epoch", s.epoch}, {"loss", s.loss}, {"train_top1", s.train_top1}, {"seconds", s.seconds}});
   });
 
-  onnx_io::save_model(onnx_io::export_model(exec), o.output);
+  std::string scales;
+  if (fat) {
+    fat->disarm();
+    scales = fat->scales_json();
+    fat->uninstall();  // the float weights as trained; the scales travel in the model's metadata
+  }
+  auto exported = onnx_io::export_model(exec);
+  if (fat) {
+    auto* p = exported.add_metadata_props();
+    p->set_key(quant::kScalesKey);
+    p->set_value(scales);
+  }
+  onnx_io::save_model(exported, o.output);
   // The exported file must reproduce the training-time executor.
   auto reloaded = onnx_io::load_model(o.output);
   exec::Executor check(reloaded);
@@ -99,6 +149,20 @@ void run_train(const TrainOptions& o) {
   const eval::Accuracy acc = eval::evaluate(check, test_loader, "test");
   std::printf("%s: test top-1 %.4f top-5 %.4f on %s (%lld images)\n", o.output.c_str(), acc.top1(), acc.top5(),
               td.spec.c_str(), static_cast<long long>(acc.images));
+  // The integer model of the result (its own scales after fault-aware training, else calibrated
+  // on the first training images).
+  nlohmann::json int8 = nullptr;
+  {
+    quant::QuantizedModel q(check);
+    if (!q.layers().empty()) {
+      auto calib = data::select(data::open_spec(o.data.spec, {}, opened.pre.resize_h, opened.pre.resize_w), o.calibration_images, 0);
+      q.calibrate(*calib, opened.pre, 250);
+      test_loader.rewind();
+      const eval::Accuracy qa = eval::evaluate(check, test_loader, "test int8");
+      std::printf("%s: integer (int8) test top-1 %.4f\n", o.output.c_str(), qa.top1());
+      int8 = {{"top1", qa.top1()}, {"scales", fat ? "fault-aware training" : "calibrated on the first training images"}};
+    }
+  }
 
   nlohmann::json card = {
       {"name", std::filesystem::path(o.output).stem().string()},
@@ -109,10 +173,17 @@ void run_train(const TrainOptions& o) {
       {"epochs", o.cfg.epochs},
       {"training", {{"batch", o.cfg.batch}, {"lr", o.cfg.lr}, {"momentum", o.cfg.momentum},
                     {"weight_decay", o.cfg.weight_decay}, {"flip", o.cfg.flip}, {"crop_pad", o.cfg.crop_pad},
+                    {"clip_grad_norm", o.cfg.clip_norm},
                     {"schedule", "cosine"}, {"optimizer", "SGD, Nesterov momentum"}, {"history", epochs}}},
       {"command", o.command},
       {"test_accuracy", {{"top1", acc.top1()}, {"top5", acc.top5()}, {"images", acc.images}, {"top1_correct", acc.top1_correct}}},
       {"export_max_abs_diff", diff},
+      {"int8_test_accuracy", int8},
+      {"fault_aware_training", fat ? nlohmann::json{{"faults_per_inference", o.fat}, {"modules", fat_modules.name()},
+                                                    {"scales", "EMA of batch max |x| / 127, momentum 0.9"},
+                                                    {"gradients", "straight-through: round passes the gradient, clamp only inside the int8 range"},
+                                                    {"not_faulted", "the layer producing the logits"}}
+                                   : nlohmann::json(nullptr)},
       {"cnnfi_version", CNNFI_VERSION},
       {"threads", at::get_num_threads()},
       {"train_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}};
@@ -140,7 +211,13 @@ void setup_train(CLI::App& app) {
   sub->add_flag("--flip", o->cfg.flip, "random horizontal flips");
   sub->add_option("--crop-pad", o->cfg.crop_pad, "random crops after padding by this many pixels");
   sub->add_option("--threads", o->threads, "threads (default: all cores)");
+  sub->add_option("--clip-grad", o->cfg.clip_norm, "rescale gradients to this global L2 norm at most (0: off)");
   sub->add_option("-o,--output", o->output, "output ONNX file")->required();
+  sub->add_option("--fat", o->fat, "fault-aware training (seed 003): faults per inference during training (0: "
+                                   "quantisation-aware only)");
+  sub->add_option("--fat-modules", o->fat_modules, "modules faulted during fault-aware training (default i8,w8,o8)");
+  sub->add_option("--calibration-images", o->calibration_images,
+                  "first training images that set the integer scales (default 500)");
   sub->callback([o, sub] {
     o->cfg.batch = o->data.batch == 256 && sub->count("--batch") == 0 ? 128 : o->data.batch;
     std::string cmd = "cnnfi train";

@@ -74,8 +74,9 @@ std::vector<at::Tensor> Executor::trainable() const {
   return out;
 }
 
-void Executor::set_training(bool on) {
+void Executor::set_training(bool on, at::Generator generator) {
   state_.training = on;
+  state_.generator = on ? std::move(generator) : at::Generator();
   for (auto& t : trainable()) t.requires_grad_(on);
 }
 

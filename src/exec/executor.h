@@ -71,7 +71,8 @@ class Executor {
   /// One input, first output: the common classifier case.
   at::Tensor forward(const at::Tensor& input, NodeHook* hook = nullptr) const;
   /// Training mode: BatchNormalization uses batch statistics; autograd records the graph.
-  void set_training(bool on);
+  /// `generator` (training only) draws every random choice of a training step (Dropout masks).
+  void set_training(bool on, at::Generator generator = {});
   bool training() const { return state_.training; }
 
   // (c) golden cache and resume

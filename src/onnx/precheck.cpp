@@ -116,12 +116,15 @@ void fill_kernel_shapes(onnx::ModelProto& model, const std::string& file) {
     for (const auto& o : n.output()) producer[o] = &n;
   for (int i = 0; i < g->node_size(); ++i) {
     auto* n = g->mutable_node(i);
-    if ((n->op_type() != "Conv" && n->op_type() != "ConvTranspose") || n->input_size() < 2) continue;
+    const int wi = n->op_type() == "QLinearConv" ? 3
+                   : n->op_type() == "Conv" || n->op_type() == "ConvTranspose" || n->op_type() == "ConvInteger" ? 1
+                                                                                                                : -1;
+    if (wi < 0 || n->input_size() <= wi) continue;
     bool has = false;
     for (const auto& a : n->attribute()) has = has || a.name() == "kernel_shape";
     if (has) continue;
     // The weight's initializer, through shape-preserving nodes.
-    std::string w = n->input(1);
+    std::string w = n->input(wi);
     for (int hops = 0; hops < 8 && !inits.count(w) && producer.count(w); ++hops) {
       const auto* p = producer.at(w);
       const std::string& op = p->op_type();
@@ -142,7 +145,7 @@ void fill_kernel_shapes(onnx::ModelProto& model, const std::string& file) {
     if (dims.empty())
       fail("{}: node '{}' (op {}): the shape of its weight '{}' is not known before running it (not an initializer, "
            "nor derived from one, nor a graph input of fixed shape) and the node has no kernel_shape attribute",
-           file, n->name(), n->op_type(), n->input(1));
+           file, n->name(), n->op_type(), n->input(wi));
     if (dims.size() < 3)
       fail("{}: node '{}' (op {}): weight '{}' has rank {}; a convolution weight has rank 3 or more", file, n->name(),
            n->op_type(), w, dims.size());

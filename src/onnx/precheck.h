@@ -24,7 +24,7 @@ void check_attributes(const onnx::ModelProto& model, const std::string& file);
 /// no name is defined twice.
 void check_references(const onnx::ModelProto& model, const std::string& file);
 
-/// Writes every Conv and ConvTranspose's kernel_shape attribute from its weight's dimensions (an
+/// Writes every Conv, ConvTranspose, ConvInteger and QLinearConv's kernel_shape attribute from its weight's dimensions (an
 /// initializer, possibly behind Identity, Cast or DequantizeLinear) when the model left it out,
 /// as ONNX defines it. ONNX 1.12's shape inference reads the kernel from the weight without
 /// checking it against the input's rank (an out-of-bounds read); with the attribute it checks.

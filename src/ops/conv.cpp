@@ -16,12 +16,7 @@ KernelFn make_Conv(const OpContext& ctx) {
     const size_t k = w.kernel.size();
     if (x.dim() != static_cast<int64_t>(k) + 2)
       fail("{}: input has rank {}, expected {}", where, x.dim(), k + 2);
-    const auto pads = resolve_pads(w, x.sizes().slice(2));
-    const std::vector<int64_t> zero(k, 0);
-    if (symmetric(pads))
-      return {at::convolution(x, weight, bias, w.strides, first_half(pads), w.dilations, false, zero, groups)};
-    const at::Tensor xp = at::constant_pad_nd(x, torch_pad_order(pads), 0);
-    return {at::convolution(xp, weight, bias, w.strides, zero, w.dilations, false, zero, groups)};
+    return {convolve(w, groups, x, weight, bias)};
   };
 }
 

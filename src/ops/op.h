@@ -39,6 +39,7 @@ using Outputs = std::vector<at::Tensor>;
 /// Per-run state a kernel may read.
 struct RunState {
   bool training = false;  ///< BatchNormalization uses batch statistics and updates running ones
+  at::Generator generator;  ///< training: the trainer's seeded generator (Dropout masks)
 };
 
 using KernelFn = std::function<Outputs(const Inputs&, const RunState&)>;

@@ -55,4 +55,13 @@ std::vector<int64_t> first_half(const std::vector<int64_t>& pads) {
   return {pads.begin(), pads.begin() + static_cast<long>(pads.size() / 2)};
 }
 
+at::Tensor convolve(const Window& w, int64_t groups, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  const size_t k = w.kernel.size();
+  const auto pads = resolve_pads(w, x.sizes().slice(2));
+  const std::vector<int64_t> zero(k, 0);
+  if (symmetric(pads)) return at::convolution(x, weight, bias, w.strides, first_half(pads), w.dilations, false, zero, groups);
+  const at::Tensor xp = at::constant_pad_nd(x, torch_pad_order(pads), 0);
+  return at::convolution(xp, weight, bias, w.strides, zero, w.dilations, false, zero, groups);
+}
+
 }  // namespace cnnfi::ops

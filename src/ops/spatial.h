@@ -25,5 +25,7 @@ bool symmetric(const std::vector<int64_t>& pads);
 /// ONNX-order pads -> the argument order of at::constant_pad_nd (last axis first).
 std::vector<int64_t> torch_pad_order(const std::vector<int64_t>& pads);
 std::vector<int64_t> first_half(const std::vector<int64_t>& pads);
+/// A convolution with ONNX window semantics (explicit or automatic, possibly asymmetric pads).
+at::Tensor convolve(const Window& w, int64_t groups, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 
 }  // namespace cnnfi::ops

@@ -5,6 +5,7 @@
 #include <set>
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 #include <onnx/onnx_pb.h>
 
 #include "data/loader.h"
@@ -130,6 +131,7 @@ QuantizedModel::QuantizedModel(exec::Executor& exec, QuantConfig config) : exec_
     l.name = n.name;
     l.weight = g.values[n.inputs[wi]].name;
     l.channel_axis = n.op_type == "MatMul" ? -1 : 1;
+    l.output_layer = !n.outputs.empty() && std::find(g.outputs.begin(), g.outputs.end(), n.outputs[0]) != g.outputs.end();
     at::Tensor w = exec.weight(l.weight).detach().to(at::kDouble);
     at::Tensor b;
     if (op->bias_input >= 0 && op->bias_input < static_cast<int>(n.inputs.size()) && n.inputs[op->bias_input] >= 0) {
@@ -217,11 +219,11 @@ void QuantizedModel::quantise_weights(QuantLayer& l, const at::Tensor& w, const 
   l.multiplier = l.s_in * l.s_w / l.s_out;
 }
 
-void QuantizedModel::calibrate(data::Source& images, const data::Preprocess& pre, int64_t batch) {
+void QuantizedModel::measure(data::Source& images, const data::Preprocess& pre, int64_t batch) {
   if (images.size() == 0) fail("calibration: the calibration set holds no image");
   uninstall();
   std::vector<double> in_max(layers_.size(), 0), out_max(layers_.size(), 0);
-  // Pass 1, float: the folded layers record the largest |input| and |output| they see.
+  // Float: the folded layers record the largest |input| and |output| they see.
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = layers_[i];
     const auto* op = ops::find_op_entry(exec_.graph().nodes[l.node].op_type);
@@ -245,22 +247,141 @@ void QuantizedModel::calibrate(data::Source& images, const data::Preprocess& pre
   data::Loader loader(images, pre, batch);
   data::Batch b;
   while (loader.next(b)) exec_.forward(b.images);
+  // Scales: the model's own (fault-aware training) if it carries them, else max-abs / 127.
+  std::map<std::string, std::pair<double, double>> carried;
+  if (config_.model_scales)
+    for (const auto& p : exec_.graph().model->metadata_props())
+      if (p.key() == kScalesKey) {
+        try {
+          for (const auto& j : nlohmann::json::parse(p.value()))
+            carried[j.at("node").get<std::string>()] = {j.at("s_in").get<double>(), j.at("s_out").get<double>()};
+        } catch (const std::exception& e) {
+          fail("{}: metadata '{}' is not the scales cnnfi writes: {}", exec_.graph().file, kScalesKey, e.what());
+        }
+      }
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = layers_[i];
     l.s_in = in_max[i] > 0 ? in_max[i] / 127.0 : 1.0;
     l.s_out = out_max[i] > 0 ? out_max[i] / 127.0 : 1.0;
+    if (const auto it = carried.find(l.name); it != carried.end()) {
+      if (!(it->second.first > 0 && it->second.second > 0 && std::isfinite(it->second.first) && std::isfinite(it->second.second)))
+        fail("{}: metadata '{}': layer '{}' has scales {} and {}; they must be finite and > 0", exec_.graph().file,
+             kScalesKey, l.name, it->second.first, it->second.second);
+      l.s_in = it->second.first;
+      l.s_out = it->second.second;
+    }
     quantise_weights(l, folded_w_[i], folded_b_[i]);
     l.o32_lo = l.o8_lo = INFINITY;
     l.o32_hi = l.o8_hi = -INFINITY;
   }
-  // Pass 2, integer: the ranges of o32 and o8 (for range restriction).
+}
+
+void QuantizedModel::calibrate(data::Source& images, const data::Preprocess& pre, int64_t batch) {
+  measure(images, pre, batch);
+  // Integer: the ranges of o32 and o8 (for range restriction).
   for (size_t i = 0; i < layers_.size(); ++i) exec_.replace_kernel(layers_[i].node, integer_kernel(i));
   installed_ = true;
   recording_ = true;
-  loader.rewind();
+  data::Loader loader(images, pre, batch);
+  data::Batch b;
   while (loader.next(b)) exec_.forward(b.images);
   recording_ = false;
   calibrated_ = true;
+}
+
+std::string QuantizedModel::scales_json() const {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& l : layers_) j.push_back({{"node", l.name}, {"s_in", l.s_in}, {"s_out", l.s_out}});
+  return j.dump();
+}
+
+void QuantizedModel::install_training(data::Source& images, const data::Preprocess& pre, const ModuleSet& faulty,
+                                      int64_t batch) {
+  for (const auto& l : layers_)
+    if (l.folded_bn >= 0)
+      fail("{}: fault-aware training runs the layers fake-quantised as they are; layer '{}' is followed by a "
+           "BatchNormalization, which the integer model folds into it: train a model without BatchNorm",
+           exec_.graph().file, l.name);
+  measure(images, pre, batch);
+  training_faulty_ = faulty;
+  for (size_t i = 0; i < layers_.size(); ++i) exec_.replace_kernel(layers_[i].node, training_kernel(i));
+  installed_ = true;
+}
+
+ops::KernelFn QuantizedModel::training_kernel(size_t li) {
+  const auto* op = ops::find_op_entry(exec_.graph().nodes[layers_[li].node].op_type);
+  return [this, li, op](const ops::Inputs& in, const ops::RunState& rs) -> ops::Outputs {
+    auto& l = layers_[li];
+    const auto& faults = armed_[li];
+    const at::Tensor& x = in[0];
+    const at::Tensor& w = in[op->weight_input];
+    constexpr double momentum = 0.9;
+    if (rs.training) l.s_in = momentum * l.s_in + (1 - momentum) * std::max(max_abs(x) / 127.0, 1e-12);
+    // Weight scales follow the weights, per output channel as the integer model chooses them.
+    quantise_weights(l, w.detach().to(at::kDouble), at::Tensor());
+    const at::Tensor q = quantize(x.detach(), l.s_in, 8).contiguous();
+    // Straight-through, clipped: the gradient passes where the value is inside the int8 range.
+    const at::Tensor xc = at::clamp(x, -128 * l.s_in, 127 * l.s_in);
+    const at::Tensor xq = xc + (q.to(x.scalar_type()) * l.s_in - xc).detach();
+    int64_t waxis = 0;
+    const auto& node = exec_.graph().nodes[l.node];
+    if (node.op_type == "MatMul" || (node.op_type == "Gemm" && !attr_int(node, "transB", 0))) waxis = w.dim() - 1;
+    std::vector<int64_t> wshape(static_cast<size_t>(w.dim()), 1);
+    wshape[static_cast<size_t>(waxis)] = -1;
+    const at::Tensor sw = l.s_w.numel() > 1 ? l.s_w.reshape(wshape) : l.s_w;
+    const at::Tensor wq = w + ((l.w8 * sw).to(w.scalar_type()) - w).detach();
+    ops::Inputs f = in;
+    f[0] = xq;
+    f[op->weight_input] = wq;
+    // The fault-free output carries the gradient and sets the output scale: a fault's magnitude
+    // must not inflate the scale (the instability seed 003 reports for its 32-bit modules).
+    const at::Tensor y = float_kernels_[li](f, rs).at(0);
+    if (rs.training) l.s_out = momentum * l.s_out + (1 - momentum) * std::max(max_abs(y) / 127.0, 1e-12);
+    // The faults' effect on this batch, a constant offset of y.
+    at::Tensor offset;
+    {
+      at::NoGradGuard no_grad;
+      at::Tensor qf = q;
+      if (training_faulty_.has(Module::i8)) {
+        qf = q.clone();
+        double* qp = qf.data_ptr<double>();
+        bool any = false;
+        for (const auto& fa : faults)
+          if (fa.module == Module::i8) {
+            double& v = qp[fa.image * l.in_per_image + fa.element];
+            v = flip(v, 8, fa.bit);
+            any = true;
+          }
+        if (any) {
+          ops::Inputs d(in.size());
+          d[0] = ((qf - q) * l.s_in).to(x.scalar_type());
+          d[op->weight_input] = wq.detach();
+          offset = float_kernels_[li](d, rs).at(0);
+        }
+      }
+      bool any_w8 = false;
+      for (const auto& fa : faults) any_w8 = any_w8 || fa.module == Module::w8;
+      if (any_w8 && training_faulty_.has(Module::w8)) {
+        at::Tensor d32 = at::zeros(y.sizes(), at::kDouble);
+        add_weight_and_bias_faults(l, faults, qf, d32, true, [](int64_t, int64_t, double) {
+          fail("fault-aware training: w8 faults need a Conv (1-D, 2-D), Gemm or MatMul layer");
+        });
+        const int64_t axis = l.channel_axis < 0 ? y.dim() - 1 : l.channel_axis;
+        std::vector<int64_t> shape(static_cast<size_t>(y.dim()), 1);
+        shape[static_cast<size_t>(axis)] = -1;
+        const at::Tensor dw = (d32 * (l.s_in * (l.s_w.numel() > 1 ? l.s_w.reshape(shape) : l.s_w))).to(y.scalar_type());
+        offset = offset.defined() ? offset + dw : dw;
+      }
+    }
+    const at::Tensor yf = offset.defined() ? y.detach() + offset : y.detach();
+    at::Tensor o8 = quantize(yf, l.s_out, 8).contiguous();
+    double* p8 = o8.data_ptr<double>();
+    for (const auto& fa : faults)
+      if (fa.module == Module::o8 && training_faulty_.has(Module::o8))
+        p8[fa.image * l.out_per_image + fa.element] = flip(p8[fa.image * l.out_per_image + fa.element], 8, fa.bit);
+    const at::Tensor yc = at::clamp(y, -128 * l.s_out, 127 * l.s_out);
+    return {yc + (o8.to(y.scalar_type()) * l.s_out - yc).detach()};
+  };
 }
 
 int64_t QuantizedModel::vulnerable_bits(const ModuleSet& set) const {
@@ -386,11 +507,13 @@ struct SplitMix {
 
 }  // namespace
 
-FaultSampler::FaultSampler(const QuantizedModel& model, const ModuleSet& set, const std::vector<bool>& sites) {
+FaultSampler::FaultSampler(const QuantizedModel& model, const ModuleSet& set, const std::vector<bool>& sites,
+                           const std::function<bool(const QuantLayer&, Module)>& include) {
   const auto& layers = model.layers();
   for (size_t l = 0; l < layers.size(); ++l)
     for (Module m : kAllModules) {
       if (!set.has(m) || layers[l].bits(m) == 0 || (!sites.empty() && !sites[l])) continue;
+      if (include && !include(layers[l], m)) continue;
       blocks_.push_back({static_cast<int>(l), m, total_});
       total_ += layers[l].bits(m);
     }

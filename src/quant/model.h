@@ -39,7 +39,12 @@ struct QuantConfig {
   bool clamp_o32 = false;   ///< range restriction of the accumulator to its calibrated range
   bool clamp_o8 = false;    ///< range restriction of the output to its calibrated range
   bool direct_faults = true;  ///< w8 faults by direct accumulation (false: by a one-weight kernel run; tests)
+  bool model_scales = true;   ///< use the activation scales a model carries (fault-aware training) if any
 };
+
+/// The model metadata key under which fault-aware training leaves its activation scales (JSON:
+/// [{"node", "s_in", "s_out"}]); calibrate() uses them instead of measuring.
+constexpr const char* kScalesKey = "cnnfi.int8_scales";
 
 /// One bit of one forward pass.
 struct Fault {
@@ -57,6 +62,7 @@ struct QuantLayer {
   int folded_bn = -1;     ///< the BatchNormalization node folded into it, or -1
   int channel_axis = 1;   ///< output channel axis of the result
   int64_t fan_in = 0;     ///< products summed into one accumulator (K)
+  bool output_layer = false;  ///< its output is a graph output (the logits)
   /// How a w8 fault reaches the accumulator without a convolution: a 2-D (or 1-D) Conv's
   /// geometry, or a Gemm/MatMul whose input rows are the images.
   enum class Shape { conv2d, dense, other } shape = Shape::other;
@@ -87,6 +93,16 @@ class QuantizedModel {
   /// Puts the float kernels back (the executor then runs the float model again).
   void uninstall();
 
+  /// Fault-aware training (seed 003): measures initial scales on `images`, then installs
+  /// differentiable kernels that fake-quantise input, weight and output (straight-through
+  /// gradients: round and clamp pass the gradient unchanged) and apply armed faults of the
+  /// modules in `faulty` as constant offsets; the bias stays float (32-bit modules protected).
+  /// In training the activation scales follow the max |value| of each batch (exponential moving
+  /// average, momentum 0.9). Models with a folded BatchNormalization are refused.
+  void install_training(data::Source& images, const data::Preprocess& pre, const ModuleSet& faulty, int64_t batch = 256);
+  /// The activation scales as kScalesKey JSON (after calibration or training).
+  std::string scales_json() const;
+
   const std::vector<QuantLayer>& layers() const { return layers_; }
   const QuantConfig& config() const { return config_; }
   /// Vulnerable bits of one forward pass (one image) in the modules of `set` (eq. 3.1).
@@ -103,6 +119,8 @@ class QuantizedModel {
 
  private:
   ops::KernelFn integer_kernel(size_t layer);
+  ops::KernelFn training_kernel(size_t layer);
+  void measure(data::Source& images, const data::Preprocess& pre, int64_t batch);
   void quantise_weights(QuantLayer& l, const at::Tensor& w, const at::Tensor& b) const;
 
   exec::Executor& exec_;
@@ -112,6 +130,7 @@ class QuantizedModel {
   std::vector<ops::KernelFn> float_bn_kernels_;    ///< per layer: the folded BN's own kernel
   std::vector<at::Tensor> folded_w_, folded_b_;    ///< per layer: float weight/bias after BN folding
   std::vector<std::vector<Fault>> armed_;          ///< per layer; image relative to the batch
+  ModuleSet training_faulty_;
   Observer observer_;
   bool calibrated_ = false, installed_ = false, recording_ = false;
 };
@@ -120,8 +139,10 @@ class QuantizedModel {
 /// image, from a seed: the faults of an image depend only on (seed, image), not on batches.
 class FaultSampler {
  public:
-  /// `sites[l]` says whether layer l is a fault site (empty: every layer).
-  FaultSampler(const QuantizedModel& model, const ModuleSet& set, const std::vector<bool>& sites = {});
+  /// `sites[l]` says whether layer l is a fault site (empty: every layer); `include` (if set)
+  /// whether module m of layer l is.
+  FaultSampler(const QuantizedModel& model, const ModuleSet& set, const std::vector<bool>& sites = {},
+               const std::function<bool(const QuantLayer&, Module)>& include = {});
   int64_t bits() const { return total_; }
   /// `n` distinct faults of image `image` (n is clipped to the bit count).
   std::vector<Fault> draw(int64_t n, uint64_t seed, int64_t image) const;

@@ -56,7 +56,7 @@ void train(exec::Executor& exec, data::Source& train_set, const data::Preprocess
   std::vector<at::Tensor> params = exec.trainable();
   std::vector<at::Tensor> velocity;
   for (auto& p : params) velocity.push_back(at::zeros_like(p));
-  exec.set_training(true);
+  exec.set_training(true, gen);
   const int64_t steps_per_epoch = (n + cfg.batch - 1) / cfg.batch;
   const int64_t total_steps = steps_per_epoch * cfg.epochs;
   int64_t step = 0;
@@ -72,6 +72,7 @@ void train(exec::Executor& exec, data::Source& train_set, const data::Preprocess
       const at::Tensor x = pre.apply(augment(images.index_select(0, idx), cfg.crop_pad, cfg.flip, gen));
       const at::Tensor y = labels.index_select(0, idx);
       lr = 0.5 * cfg.lr * (1 + std::cos(M_PI * static_cast<double>(step) / total_steps));
+      if (cfg.before_step) cfg.before_step(step, y.size(0));
       const at::Tensor logits = exec.forward(x);
       if (step == 0) {  // the output's shape, then every label of the training set, once
         eval::check_labels(logits, y, 0, exec.graph().file);
@@ -80,9 +81,21 @@ void train(exec::Executor& exec, data::Source& train_set, const data::Preprocess
       const at::Tensor loss = at::nll_loss(at::log_softmax(logits, 1), y);
       for (auto& p : params)
         if (p.grad().defined()) p.mutable_grad().zero_();
+      if (!std::isfinite(loss.item<double>()))
+        fail("training diverged at step {} of epoch {} (the loss is {}); lower --lr or set --clip-grad", step, epoch,
+             loss.item<double>());
       loss.backward();
       {
         at::NoGradGuard no_grad;
+        if (cfg.clip_norm > 0) {
+          double total = 0;
+          for (auto& p : params)
+            if (p.grad().defined()) total += p.grad().pow(2).sum().item<double>();
+          const double norm = std::sqrt(total);
+          if (norm > cfg.clip_norm)
+            for (auto& p : params)
+              if (p.grad().defined()) p.mutable_grad().mul_(cfg.clip_norm / norm);
+        }
         for (size_t i = 0; i < params.size(); ++i) {
           at::Tensor g = params[i].grad();
           if (!g.defined()) continue;

@@ -19,6 +19,10 @@ struct TrainConfig {
   uint64_t seed = 1;
   bool flip = false;          ///< random horizontal flips
   int crop_pad = 0;           ///< random crops after padding the raw image by this many pixels
+  double clip_norm = 0;       ///< > 0: gradients rescaled to this global L2 norm at most
+  /// Called before each step's forward pass with the step number and the batch's row count
+  /// (fault-aware training arms that batch's faults here).
+  std::function<void(int64_t step, int64_t rows)> before_step;
 };
 
 struct EpochStats {

@@ -45,6 +45,8 @@ std::string Layers::global_avgpool(const std::string& x, const std::string& name
   return b_.node("GlobalAveragePool", name, {x});
 }
 
+std::string Layers::dropout(const std::string& x, const std::string& name) { return b_.node("Dropout", name, {x}); }
+
 std::string Layers::flatten(const std::string& x, const std::string& name) {
   return b_.node("Flatten", name, {x}, {Attr::Int("axis", 1)});
 }

@@ -21,6 +21,8 @@ class Layers {
   std::string maxpool(const std::string& x, const std::string& name, int64_t k, int64_t stride);
   std::string global_avgpool(const std::string& x, const std::string& name);
   std::string flatten(const std::string& x, const std::string& name);
+  /// Dropout with ONNX's default ratio 0.5, dropping only in training.
+  std::string dropout(const std::string& x, const std::string& name);
   /// `out_name` names the output tensor (e.g. "logits"); empty = "<name>_out".
   std::string linear(const std::string& x, const std::string& name, int64_t in, int64_t out,
                      const std::string& out_name = "");

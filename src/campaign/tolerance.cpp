@@ -1,0 +1,48 @@
+#include "campaign/tolerance.h"
+
+#include <map>
+#include <regex>
+
+#include "campaign/summary.h"
+#include "util/error.h"
+
+namespace cnnfi::campaign {
+
+std::vector<Tolerance> tolerance(const store::Store& st, double loss) {
+  const auto meta = st.meta();
+  if (meta.kind != "quantized") fail("{}: a {} campaign; fault tolerance is measured on quantized campaigns", st.path(), meta.kind);
+  if (!(loss > 0 && loss < 1)) fail("accuracy loss {}: must be in (0, 1)", loss);
+  const std::regex point("^modules=(\\S+) faults=(\\d+)$");
+  std::map<std::string, std::vector<std::pair<double, double>>> curves;  // set -> (N, mean top-1)
+  std::vector<std::string> order;
+  for (const auto& p : summarize_points(st.trials())) {
+    std::smatch m;
+    if (!std::regex_match(p.point, m, point) || p.finished == 0) continue;
+    if (!curves.count(m[1])) order.push_back(m[1]);
+    curves[m[1]].push_back({std::stod(m[2]), p.top1.mean});
+  }
+  const double golden = golden_top1(st.golden());
+  std::vector<Tolerance> out;
+  for (const auto& name : order) {
+    auto c = curves[name];
+    std::sort(c.begin(), c.end());
+    Tolerance t;
+    t.modules = name;
+    t.fault_free = c.front().first == 0 ? c.front().second : golden;
+    t.largest = c.back().first;
+    const double limit = t.fault_free - loss;
+    double prev_n = 0, prev_a = t.fault_free;
+    for (const auto& [n, a] : c) {
+      if (a <= limit && n > 0) {
+        t.faults = prev_a == a ? n : prev_n + (n - prev_n) * (prev_a - limit) / (prev_a - a);
+        break;
+      }
+      prev_n = n;
+      prev_a = a;
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace cnnfi::campaign
