@@ -1,12 +1,17 @@
 // Integer execution (seed 003): hand-worked quantisation and bit flips, the exact accumulator
 // against a naive integer reference on every layer of the shipped ResNet-20, the vulnerable-bit
 // count of a small layer by hand, uniform fault sampling, accuracy against FP32.
+#include <fstream>
 #include <map>
+#include <optional>
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <onnx/onnx_pb.h>
 
+#include "campaign/summary.h"
+#include "campaign/tolerance.h"
 #include "data/card.h"
 #include "data/loader.h"
 #include "data/spec.h"
@@ -17,6 +22,7 @@
 #include "eval/metrics.h"
 #include "quant/model.h"
 #include "quant/qdq.h"
+#include "store/store.h"
 #include "support/support.h"
 
 using namespace cnnfi;
@@ -343,4 +349,48 @@ TEST(Quant, QdqExportPredictsAsAFakeQuantisationComputedIndependently) {
   EXPECT_LT((diff > 1e-4).sum().item<int64_t>(), diff.numel() / 100);
   // And the integer model agrees with both on these images.
   EXPECT_TRUE(at::equal(eval::top1(ex.forward(b.images)), eval::top1(ref)));
+}
+
+TEST(Quant, CampaignIsTheSameAtAnyThreadCountAndToleranceInterpolates) {
+  test::TempDir d;
+  const std::string yaml = d.file("q.yaml");
+  std::ofstream(yaml) << "kind: quantized\nmodel: " << model_path("lenet5-fmnist.onnx")
+                      << "\nlimit: 60\nbatch: 25\ncalibration_images: 50\nrepetitions: 2\nschedule: [0, 5, 50, 500]\n"
+                      << "modules: [all, b32]\n";
+  for (const char* t : {"1", "2"}) {
+    const auto r = test::run_cnnfi(std::string("run ") + yaml + " -o " + d.file(std::string("t") + t + ".db") + " --threads " + t);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  store::Store a(d.file("t1.db"), store::OpenMode::read), b(d.file("t2.db"), store::OpenMode::read);
+  const auto ta = a.trials(), tb = b.trials();
+  ASSERT_EQ(ta.size(), 16u);
+  for (size_t i = 0; i < ta.size(); ++i) EXPECT_EQ(ta[i].facts, tb[i].facts) << "trial " << i;
+  // The vulnerable bits in the store are those `cnnfi info --quantized` counts for LeNet-5.
+  const auto meta = a.meta();
+  const auto q = nlohmann::json::parse(meta.extra.at("quantized"));
+  EXPECT_EQ(q.at("sets")[0].at("bits").get<int64_t>(), 780544);
+  EXPECT_EQ(q.at("sets")[1].at("bits").get<int64_t>(), 7552);
+  // Tolerance: the N where the mean top-1 crosses fault-free - 0.01, by hand from the points.
+  std::map<std::string, std::map<int64_t, double>> mean;
+  for (const auto& p : campaign::summarize_points(ta)) {
+    const auto sp = p.point.find(' ');
+    mean[p.point.substr(8, sp - 8)][std::stoll(p.point.substr(p.point.find("faults=") + 7))] = p.top1.mean;
+  }
+  for (const auto& t : campaign::tolerance(a)) {
+    const auto& m = mean.at(t.modules);
+    const double limit = m.at(0) - 0.01;
+    std::optional<double> expect;
+    double pn = 0, pa = m.at(0);
+    for (const auto& [n, acc] : m) {
+      if (n > 0 && acc <= limit) {
+        expect = pn + (n - pn) * (pa - limit) / (pa - acc);
+        break;
+      }
+      pn = static_cast<double>(n);
+      pa = acc;
+    }
+    ASSERT_EQ(t.faults.has_value(), expect.has_value()) << t.modules;
+    if (expect) EXPECT_NEAR(*t.faults, *expect, 1e-9) << t.modules;
+    EXPECT_EQ(t.bits, t.modules == "all" ? 780544 : 7552);
+  }
 }

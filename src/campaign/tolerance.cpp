@@ -3,6 +3,8 @@
 #include <map>
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 #include "campaign/summary.h"
 #include "util/error.h"
 
@@ -22,6 +24,15 @@ std::vector<Tolerance> tolerance(const store::Store& st, double loss) {
     curves[m[1]].push_back({std::stod(m[2]), p.top1.mean});
   }
   const double golden = golden_top1(st.golden());
+  std::map<std::string, int64_t> bits;
+  if (meta.extra.count("quantized")) {
+    try {
+      const auto q = nlohmann::json::parse(meta.extra.at("quantized"));  // kept alive while iterating
+      for (const auto& s : q.at("sets")) bits[s.at("name").get<std::string>()] = s.at("bits").get<int64_t>();
+    } catch (const nlohmann::json::exception& e) {
+      fail("{}: damaged result store: metadata 'quantized': {}", st.path(), e.what());
+    }
+  }
   std::vector<Tolerance> out;
   for (const auto& name : order) {
     auto c = curves[name];
@@ -30,6 +41,7 @@ std::vector<Tolerance> tolerance(const store::Store& st, double loss) {
     t.modules = name;
     t.fault_free = c.front().first == 0 ? c.front().second : golden;
     t.largest = c.back().first;
+    t.bits = bits.count(name) ? bits[name] : 0;
     const double limit = t.fault_free - loss;
     double prev_n = 0, prev_a = t.fault_free;
     for (const auto& [n, a] : c) {

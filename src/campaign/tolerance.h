@@ -16,6 +16,9 @@ struct Tolerance {
   double fault_free = 0;         ///< mean top-1 at N = 0 (the golden accuracy if N = 0 was not run)
   std::optional<double> faults;  ///< N at the loss; unset when the schedule never reaches it
   double largest = 0;            ///< largest N measured
+  int64_t bits = 0;              ///< vulnerable bits of the set in one forward pass (0: unknown)
+  /// The tolerated fault rate (eq. 3.1), comparable across module sets of different sizes.
+  std::optional<double> rate() const { return faults && bits ? std::optional<double>(*faults / bits) : std::nullopt; }
 };
 
 /// One entry per module set of a quantised store.

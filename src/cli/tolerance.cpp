@@ -18,7 +18,7 @@ void print_tolerance(const std::vector<std::string>& stores, double loss, const 
   std::vector<std::vector<campaign::Tolerance>> all;
   for (const auto& s : stores) all.push_back(campaign::tolerance(store::Store(s, store::OpenMode::read), loss));
   std::printf("faults per inference tolerated at a top-1 loss of %.4g (interpolated on the measured schedule)\n", loss);
-  std::printf("%-40s %-16s %10s %12s %10s\n", "store", "modules", "fault-free", "tolerated", "ratio");
+  std::printf("%-40s %-16s %10s %12s %12s %10s\n", "store", "modules", "fault-free", "tolerated", "fault rate", "ratio");
   nlohmann::json j = nlohmann::json::array();
   for (size_t i = 0; i < all.size(); ++i)
     for (const auto& t : all[i]) {
@@ -26,12 +26,14 @@ void print_tolerance(const std::vector<std::string>& stores, double loss, const 
       for (const auto& r : all[0])
         if (r.modules == t.modules) ref = &r;
       const bool ratio = ref && ref->faults && t.faults;
-      std::printf("%-40s %-16s %10.4f %12s %10s\n", stores[i].c_str(), t.modules.c_str(), t.fault_free,
+      std::printf("%-40s %-16s %10.4f %12s %12s %10s\n", stores[i].c_str(), t.modules.c_str(), t.fault_free,
                   t.faults ? fmt::format("{:.2f}", *t.faults).c_str() : fmt::format("> {}", t.largest).c_str(),
+                  t.rate() ? fmt::format("{:.3g}", *t.rate()).c_str() : "",
                   ratio ? fmt::format("{:.2f}", *t.faults / *ref->faults).c_str() : "");
       j.push_back({{"store", stores[i]}, {"modules", t.modules}, {"fault_free_top1", t.fault_free},
                    {"tolerated_faults", t.faults ? nlohmann::json(*t.faults) : nlohmann::json(nullptr)},
-                   {"largest_measured", t.largest},
+                   {"largest_measured", t.largest}, {"vulnerable_bits", t.bits},
+                   {"tolerated_fault_rate", t.rate() ? nlohmann::json(*t.rate()) : nlohmann::json(nullptr)},
                    {"ratio_to_first", ratio ? nlohmann::json(*t.faults / *ref->faults) : nlohmann::json(nullptr)}});
     }
   if (!json.empty()) std::ofstream(json) << j.dump(2) << "\n";
