@@ -22,7 +22,38 @@ namespace {
 /// Keys every kind reads.
 const std::vector<std::string> kCommonKeys = {"kind", "model", "data", "limit", "per_class", "batch", "preprocessing",
                                               "format", "seed", "fault_model", "layers", "bits", "nonfinite", "name",
-                                              "description"};
+                                              "description", "protection"};
+
+/// protection: {scheme: tmr|secded|parity, bits: BITS (all), layers: all|[names]|re:X (all)}, or a
+/// list of such mappings (one scheme; different bits per layer).
+fault::ProtectionSpec parse_protection(const Keys& k, const YAML::Node& n) {
+  if (!n.IsMap()) k.bad("protection", "expected a mapping {scheme: tmr|secded|parity, bits: ..., layers: ...} or a list of them");
+  fault::ProtectionSpec p;
+  for (const auto& kv : n) {
+    const std::string key = k.scalar(kv.first, "protection", "a key name");
+    if (key != "scheme" && key != "bits" && key != "layers")
+      k.bad("protection", "unknown key '" + key + "'; protection reads scheme, bits, layers");
+  }
+  if (!n["scheme"]) k.bad("protection", "needs 'scheme' (tmr, secded or parity)");
+  try {
+    p.scheme = fault::parse_scheme(k.scalar(n["scheme"], "protection.scheme", "a scheme name"));
+  } catch (const Error& e) {
+    k.bad("protection.scheme", e.what());
+  }
+  if (n["bits"]) p.bits = k.scalar(n["bits"], "protection.bits", "all, a list, a range or a field");
+  if (n["layers"]) {
+    const auto& l = n["layers"];
+    if (l.IsSequence()) {
+      std::vector<std::string> names;
+      for (const auto& x : l) names.push_back(k.scalar(x, "protection.layers", "a layer name"));
+      if (names.empty()) k.bad("protection.layers", "an empty list selects nothing; write 'all' or name layers");
+      p.layers = fault::LayerSelection::of(names);
+    } else {
+      p.layers = fault::LayerSelection::parse(k.scalar(l, "protection.layers", "all, re:REGEX or a list"));
+    }
+  }
+  return p;
+}
 
 data::Preprocess parse_preprocessing(const Keys& k) {
   const YAML::Node& pp = k.root()["preprocessing"];
@@ -148,6 +179,17 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
     } catch (const Error& e) {
       k.bad("nonfinite", e.what());
     }
+  }
+  if (k.has("protection")) {
+    const YAML::Node& n = root["protection"];
+    if (n.IsSequence()) {
+      for (const auto& x : n) c.protection.push_back(parse_protection(k, x));
+      if (c.protection.empty()) k.bad("protection", "an empty list protects nothing; remove the key");
+    } else {
+      c.protection.push_back(parse_protection(k, n));
+    }
+    for (const auto& p : c.protection)
+      if (p.scheme != c.protection.front().scheme) k.bad("protection", "one scheme per campaign");
   }
   c.options = kind->parse(k);
   return c;

@@ -20,6 +20,7 @@
 #include "data/preprocess.h"
 #include "fault/fault_model.h"
 #include "fault/generate.h"
+#include "fault/protection.h"
 #include "util/error.h"
 
 namespace cnnfi::campaign {
@@ -53,6 +54,7 @@ struct CampaignConfig {
   fault::LayerSelection layers;  ///< all
   std::string bits = "all";
   NonFinitePolicy nonfinite = NonFinitePolicy::due;
+  std::vector<fault::ProtectionSpec> protection;  ///< simulated protection of weight memory (none)
   std::shared_ptr<const KindOptions> options;  ///< the kind's own, never null after parsing
 
   /// The kind's options as its type; throws if the config is of another kind.

@@ -144,7 +144,11 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
           logits = unread ? golden.logits
                    : opts_.resume ? exec_.resume(cache, start[t], h).at(0)
                                   : exec_.forward(b.images, h);
+        const size_t from = r.facts.size();
         append_facts(logits, golden, r.facts);
+        // A protection that detected an uncorrectable error makes every image's result a DUE.
+        if (injector_.detected())
+          for (size_t i = from; i < r.facts.size(); ++i) r.facts[i] |= kDetected;
       } catch (...) {
         injector_.restore();
         throw;

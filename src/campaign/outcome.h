@@ -7,6 +7,8 @@
 //   top1_changed_nan_max  the top-1 differs when NaN ranks above every number, as
 //                  torch.argmax/topk order it (what PyTorch-based tools such as the seed-004
 //                  authors' code measure)
+//   detected       a protection (SEC-DED ECC) detected an uncorrectable error in the weights
+//                  the inference read: a detected unrecoverable error whatever the policy
 // Derived classes: DUE (non-finite, when counted as detectable), critical SDC (top-1 changed),
 // tolerable SDC (logits differ, top-1 unchanged), masked (bit-identical).
 #pragma once
@@ -25,7 +27,9 @@ enum Fact : uint8_t {
   kTop1Correct = 8,
   kTop5Correct = 16,
   kTop1ChangedNanMax = 32,
+  kDetected = 64,  ///< a protection detected an error it could not correct (DUE under every policy)
 };
+constexpr uint8_t kAllFacts = 127;  ///< the bits a stored fact may hold
 
 enum class Outcome { masked, tolerable, critical, due };
 

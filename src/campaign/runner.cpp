@@ -1,11 +1,14 @@
 #include "campaign/runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+
+#include <nlohmann/json.hpp>
 
 #include "campaign/evaluator.h"
 #include "campaign/kind.h"
@@ -95,6 +98,19 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   eo.batch = c.batch;
   std::unique_ptr<TrialEvaluator> evaluator =
       c.options->make_evaluator(EvaluatorContext{c, exec, *source, pre, c.batch, &meta});
+  const bool protect = std::any_of(c.protection.begin(), c.protection.end(), [](const auto& p) { return p.any(); });
+  if (evaluator && protect)
+    fail("{}: key 'protection' guards weight memory for the fault-list kinds; kind '{}' injects otherwise", c.file,
+         c.kind);
+  if (protect) {
+    // Resolved against the model (unknown layers or bits are errors here); recorded with the
+    // memory it costs, for the report and `cnnfi harden`.
+    const int64_t overhead = fault::install_protection(injector, c.protection);
+    nlohmann::json guarded = nlohmann::json::array();
+    for (const auto& p : c.protection)
+      guarded.push_back({{"scheme", fault::to_string(p.scheme)}, {"bits", p.bits}, {"layers", p.layers.describe()}});
+    meta.extra["protection"] = nlohmann::json{{"guarded", guarded}, {"overhead_bits", overhead}}.dump();
+  }
   if (!evaluator) evaluator = std::make_unique<FaultEvaluator>(exec, injector, *source, pre, eo);
   TrialEvaluator& ev = *evaluator;
   if (st.planned()) {

@@ -22,6 +22,7 @@ void setup_validate(CLI::App& app);
 void setup_report(CLI::App& app);
 void setup_tolerance(CLI::App& app);
 void setup_quantize(CLI::App& app);
+void setup_harden(CLI::App& app);
 
 /// Writes the HTML report of `stores` to `output` (used by report and demo).
 void write_report(const std::vector<std::string>& stores, const std::string& output);

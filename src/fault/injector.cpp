@@ -1,5 +1,6 @@
 #include "fault/injector.h"
 
+#include <cstring>
 #include <set>
 
 #include <ATen/ATen.h>
@@ -65,8 +66,18 @@ uint32_t WeightInjector::word(const std::string& param, int64_t flat_index) cons
   return format_.encode(live_.at(param).data_ptr<float>()[flat_index], p, flat_index);
 }
 
+void WeightInjector::guard(Scheme scheme, std::map<std::string, uint32_t> masks) {
+  for (const auto& kv : masks) params_of(kv.first);
+  scheme_ = masks.empty() ? Scheme::none : scheme;
+  guard_ = std::move(masks);
+}
+
 bool WeightInjector::inject(const std::vector<WeightFault>& faults) {
   bool any = false;
+  detected_ = false;
+  const size_t first_saved = saved_.size();
+  // Guarded elements this trial changed: element -> (param, flat index, word before the trial).
+  std::map<float*, std::tuple<const WeightFault*, uint32_t>> guarded;
   for (const auto& f : faults) {
     const auto& p = params_of(f.param);
     const at::Tensor& w = live_.at(f.param);
@@ -77,11 +88,34 @@ bool WeightInjector::inject(const std::vector<WeightFault>& faults) {
     float* elem = w.data_ptr<float>() + f.flat_index;
     const uint32_t word = format_.encode(*elem, p, f.flat_index);
     if (provably_masked(word, f.model, f.bit)) continue;
+    if (scheme_ != Scheme::none && guard_.count(f.param) && !guarded.count(elem)) guarded[elem] = {&f, word};
     saved_.emplace_back(elem, *elem);
     *elem = format_.decode(apply(word, f.model, f.bit, format_.width(), f.burst), p, f.flat_index);
     any = true;
   }
-  return any;
+  if (guarded.empty()) return any;
+  // The protection sees each guarded word once, with every fault of the trial in it.
+  for (const auto& [elem, what] : guarded) {
+    const WeightFault& f = *std::get<0>(what);
+    const auto& p = chosen_.at(f.param);
+    const uint32_t before = std::get<1>(what);
+    const WordVerdict v = protect(scheme_, guard_.at(f.param), before, format_.encode(*elem, p, f.flat_index));
+    *elem = format_.decode(v.word, p, f.flat_index);
+    detected_ = detected_ || v.detected;
+  }
+  // Nothing left changed (every word corrected): the trial is masked.
+  bool changed = false;
+  std::set<float*> seen;  // the first save of an element holds its value before the trial
+  for (size_t i = first_saved; i < saved_.size() && !changed; ++i) {
+    if (!seen.insert(std::get<0>(saved_[i])).second) continue;
+    const float now = *std::get<0>(saved_[i]);
+    changed = std::memcmp(&now, &std::get<1>(saved_[i]), sizeof(float)) != 0;
+  }
+  if (!changed) {
+    for (size_t i = saved_.size(); i-- > first_saved;) *std::get<0>(saved_[i]) = std::get<1>(saved_[i]);
+    saved_.resize(first_saved);
+  }
+  return changed || detected_;
 }
 
 void WeightInjector::restore() {

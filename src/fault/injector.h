@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "exec/executor.h"
+#include "fault/protection.h"
 #include "fault/weight_fault.h"
 #include "repr/format.h"
 
@@ -32,8 +33,14 @@ class WeightInjector {
   uint32_t word(const std::string& param, int64_t flat_index) const;
 
   /// Injects the faults of one trial; returns false (and changes nothing) when every fault is
-  /// provably masked. Errors name the fault (unknown param, index or bit out of range).
+  /// provably masked or corrected by the protection. Errors name the fault (unknown param, index
+  /// or bit out of range).
   bool inject(const std::vector<WeightFault>& faults);
+  /// Guards `masks` (param -> guarded bits) with `scheme`: inject() then applies protect() to each
+  /// word its faults changed (fault/protection.h). Empty: no protection.
+  void guard(Scheme scheme, std::map<std::string, uint32_t> masks);
+  /// Whether the last inject() left an error the protection detected but could not correct.
+  bool detected() const { return detected_; }
   /// Restores every element changed since the last restore, bit-exactly.
   void restore();
   /// Index of the first node reading any of the faulty params (where a resumed run starts).
@@ -47,6 +54,9 @@ class WeightInjector {
   std::map<std::string, at::Tensor> live_;
   std::map<std::string, int> first_reader_;
   std::vector<std::tuple<float*, float>> saved_;
+  Scheme scheme_ = Scheme::none;
+  std::map<std::string, uint32_t> guard_;
+  bool detected_ = false;
 };
 
 }  // namespace cnnfi::fault

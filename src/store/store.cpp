@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 
+#include "campaign/outcome.h"
 #include "util/error.h"
 
 namespace cnnfi::store {
@@ -338,7 +339,7 @@ std::vector<TrialRow> Store::trials() const {
       bool ok = r.images == images && static_cast<int64_t>(r.facts.size()) == images;
       for (int64_t c : {r.masked, r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss}) ok = ok && c >= 0 && c <= images;
       ok = ok && r.masked + r.tolerable + r.critical + r.due == images;
-      for (uint8_t f : r.facts) ok = ok && f < 64;
+      for (uint8_t f : r.facts) ok = ok && f <= campaign::kAllFacts;
       if (!ok)
         fail("{}: damaged result store: the result of trial {} does not fit its {} images (counts or facts)", path_,
              r.trial, images);
@@ -353,7 +354,7 @@ std::vector<GoldenRow> Store::golden() const {
   Stmt s(db_, "SELECT image, label, top1, facts FROM golden ORDER BY image", path_);
   while (s.step()) {
     const GoldenRow g{s.i64(0), s.i64(1), s.i64(2), static_cast<uint8_t>(s.i64(3))};
-    if (g.image != static_cast<int64_t>(out.size()) || g.label < 0 || g.top1 < 0 || s.i64(3) < 0 || s.i64(3) >= 64)
+    if (g.image != static_cast<int64_t>(out.size()) || g.label < 0 || g.top1 < 0 || s.i64(3) < 0 || s.i64(3) > campaign::kAllFacts)
       fail("{}: damaged result store: golden row {} is out of order or out of range", path_, g.image);
     out.push_back(g);
   }
