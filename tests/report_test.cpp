@@ -9,11 +9,14 @@
 #include <map>
 #include <sstream>
 
+#include <set>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <onnx/onnx_pb.h>
 
 #include "campaign/runner.h"
+#include "store/store.h"
 #include "report/data.h"
 #include "report/html.h"
 #include "onnx/builder.h"
@@ -208,6 +211,39 @@ TEST(Report, TheDemoCampaignsRenderWithTheWholeResNetGraph) {
   onnx::ModelProto proto = onnx_io::parse_model(read_file(model), model);
   ASSERT_EQ(st["graphs"].size(), 1u);
   EXPECT_EQ(st["graphs"][0]["drawn"].get<int>(), proto.graph().node_size());
+  // Laid out without overlaps, and every node reading a layer the layer-wise campaign measured is
+  // coloured.
+  EXPECT_EQ(st["graphs"][0]["overlaps"].get<int>(), 0);
+  std::set<std::string> measured;
+  {
+    store::Store lw(d.file("layer-wise.db"), store::OpenMode::read);
+    for (const auto& t : lw.plan()) measured.insert(t.point.substr(6));
+  }
+  int reading = 0;
+  for (const auto& n : proto.graph().node()) {
+    bool reads = false;
+    for (const auto& in : n.input()) reads = reads || measured.count(in);
+    reading += reads;
+  }
+  EXPECT_GT(reading, 15);
+  EXPECT_EQ(st["graphs"][0]["colored"].get<int>(), reading);
+  // The answer comes first: the summary, with the advisor's recommendation from the bit sweep
+  // and layer-wise stores, before the first plot.
+  const size_t summary = dom.find("id=\"summary\""), first_plot = dom.find("class=\"plot\"");
+  ASSERT_NE(summary, std::string::npos);
+  EXPECT_LT(summary, first_plot);
+  EXPECT_NE(dom.find("Recommended: ", summary), std::string::npos);
+  EXPECT_LT(dom.find("Recommended: ", summary), first_plot);
+  EXPECT_LT(first_plot, dom.find("Campaign details"));
+  // Printed to PDF: a paginated document.
+  const auto pdf = test::run_cnnfi("report" + args + " -o " + d.file("demo2.html") + " --pdf " + d.file("demo.pdf"));
+  ASSERT_EQ(pdf.exit_code, 0) << pdf.output;
+  const std::string bytes = read_file(d.file("demo.pdf"));
+  ASSERT_EQ(bytes.rfind("%PDF", 0), 0u);
+  int pages = 0;
+  for (size_t at = bytes.find("/Type /Page"); at != std::string::npos; at = bytes.find("/Type /Page", at + 1))
+    pages += at + 11 < bytes.size() && bytes[at + 11] != 's';
+  EXPECT_GE(pages, 4);
   chromium("--hide-scrollbars --window-size=1300,6000 --screenshot=" + d.file("demo.png") + " file://" + d.file("demo.html"));
   EXPECT_TRUE(std::filesystem::exists(d.file("demo.png")));
   if (const char* keep = std::getenv("CNNFI_TEST_ARTIFACTS"))

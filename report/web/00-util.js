@@ -26,6 +26,8 @@ function el(tag, attrs, ...children) {
 function esc(s) {
   return String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
 }
+// Rates and accuracies live in [0, 1]: bands (mean ± std) are clipped to it.
+function clamp01(y) { return y == null || Number.isNaN(y) ? y : Math.min(1, Math.max(0, y)); }
 function num(x, d = 4) { return x == null || Number.isNaN(x) ? "" : Number(x).toFixed(d); }
 function pct(x, d = 2) { return x == null ? "" : (100 * x).toFixed(d) + " %"; }
 
@@ -77,7 +79,7 @@ function bandSeries(name, lower, upper, color, opacity) {
   const ok = (p) => p[1] != null && !Number.isNaN(p[1]);
   const lo = lower.filter(ok), hi = upper.filter(ok);
   return {
-    name, type: "custom", silent: true, data: [[0, 0]], z: 1, tooltip: { show: false },
+    name, type: "custom", silent: true, data: [[0, 0]], z: 1, tooltip: { show: false }, itemStyle: { color },
     renderItem(params, api) {
       if (params.dataIndex !== 0 || !lo.length) return null;
       const points = lo.map((p) => api.coord(p)).concat(hi.slice().reverse().map((p) => api.coord(p)));

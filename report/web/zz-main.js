@@ -35,13 +35,7 @@ function main() {
     root.append(el("p", { class: "warning", text: "Campaign still running or stopped early: " +
       unfinished.map((c) => c.name + " (" + c.finished + " of " + c.planned + " trials)").join(", ") +
       ". The plots show the finished trials only; run it again with --resume, then re-create this report." }));
-  for (const c of data.campaigns) {
-    const s = el("section", { class: "campaign" }, el("h2", { text: c.name }));
-    s.append(el("ul", { class: "findings" }, ...c.findings.map((f) => el("li", { text: f }))));
-    s.append(summaryTable(c));
-    s.append(el("details", {}, el("summary", { text: "Campaign config as run (YAML)" }), el("pre", { text: c.meta.config_yaml || "" })));
-    root.append(s);
-  }
+  root.append(buildSummary(data));
   for (const kind of CNNFI.plots) {
     const cs = data.campaigns.filter(kind.applies);
     if (!cs.length) continue;
@@ -49,6 +43,7 @@ function main() {
     const s = el("section", { class: "plot" }, el("h2", { text: kind.title }));
     root.append(s);
     const chart = makeChart(s, kind.id, built.option);
+    s.append(el("p", { class: "caption" }, el("b", { text: "Run: " }), el("span", { text: cs.map((c) => c.caption).join("; ") + "." })));
     if (built.note) s.append(el("p", { class: "note", text: built.note }));
     s.append(numberTable(kind.id, built.columns, built.rows));
     const opt = chart.getOption();
@@ -66,6 +61,21 @@ function main() {
     root.append(s);
     if (!graph || graph.missing) { s.append(el("p", { class: "warning", text: "Graph not available: " + (graph ? graph.missing : "no model") })); continue; }
     drawGraph(s, graph, data.campaigns.filter((c) => c.model_sha256 === sha));
+  }
+  // The metadata last, collapsed, complete.
+  const details = el("section", { class: "campaigns" }, el("h2", { text: "Campaign details" }));
+  for (const c of data.campaigns) {
+    const d = el("details", { class: "campaign" }, el("summary", { text: c.name + " (" + c.kind + ")" + (c.complete ? "" : " — NOT FINISHED") }));
+    d.append(el("ul", { class: "findings" }, ...c.findings.map((f) => el("li", { text: f }))));
+    d.append(summaryTable(c));
+    d.append(el("details", {}, el("summary", { text: "Campaign config as run (YAML)" }), el("pre", { text: c.meta.config_yaml || "" })));
+    details.append(d);
+  }
+  root.append(details);
+  // Print (cnnfi report --pdf): every collapsed part open, so the document holds all of it.
+  if (location.hash === "#print") {
+    document.body.classList.add("print");
+    document.querySelectorAll("details").forEach((d) => { d.open = true; });
   }
   window.addEventListener("resize", () => CNNFI.charts.forEach((c) => c.chart.resize()));
 }

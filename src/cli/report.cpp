@@ -1,5 +1,7 @@
 // cnnfi report: one self-contained HTML page from one or several result stores (side by side).
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "cli/commands.h"
@@ -25,15 +27,56 @@ void write_report(const std::vector<std::string>& stores, const std::string& out
   if (!out) fail("{}: write failed", output);
 }
 
+namespace {
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+/// Prints the report to PDF with headless Chromium (CNNFI_CHROMIUM or `chromium` on the PATH),
+/// every collapsed section open (#print).
+void write_pdf(const std::string& html, const std::string& pdf) {
+  const char* env = std::getenv("CNNFI_CHROMIUM");
+  const std::string chromium = env && *env ? env : "chromium";
+  const std::string url = "file://" + std::filesystem::absolute(html).string() + "#print";
+  std::error_code ec;
+  std::filesystem::remove(pdf, ec);
+  const std::string cmd = shell_quote(chromium) +
+                          " --headless=new --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=10000"
+                          " --no-pdf-header-footer --print-to-pdf=" + shell_quote(pdf) + " " + shell_quote(url) +
+                          " >/dev/null 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream in(pdf, std::ios::binary);
+  char magic[5] = {};
+  in.read(magic, 4);
+  if (rc != 0 || !in || std::string(magic) != "%PDF")
+    fail("--pdf {}: {} could not print the report (exit {}); the HTML report is at {}", pdf, chromium, rc, html);
+}
+
+}  // namespace
+
 void setup_report(CLI::App& app) {
   auto stores = std::make_shared<std::vector<std::string>>();
   auto output = std::make_shared<std::string>("report.html");
+  auto pdf = std::make_shared<std::string>();
   auto* sub = app.add_subcommand("report", "self-contained HTML report of one or several result stores");
   sub->add_option("stores", *stores, "result stores (.db); several are shown side by side")->required();
   sub->add_option("-o,--output", *output, "the HTML file (default report.html)");
-  sub->callback([stores, output] {
+  sub->add_option("--pdf", *pdf, "also print it to this PDF (headless Chromium; every section open)");
+  sub->callback([stores, output, pdf] {
+    if (!pdf->empty()) {
+      std::vector<std::string> inputs = *stores;
+      inputs.push_back(*output);
+      refuse_overwrite(*pdf, inputs, "--pdf");
+    }
     write_report(*stores, *output);
     std::printf("%s\n", output->c_str());
+    if (!pdf->empty()) {
+      write_pdf(*output, *pdf);
+      std::printf("%s\n", pdf->c_str());
+    }
   });
 }
 

@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
+#include <yaml-cpp/yaml.h>
+
+#include "advice/harden.h"
 #include "campaign/estimates.h"
 #include "campaign/summary.h"
 #include "onnx/import.h"
@@ -99,6 +102,8 @@ json breakdown(const std::vector<store::TrialPlan>& plan, const std::vector<stor
   return out;
 }
 
+std::string caption(const json& c, const store::Meta& meta);
+
 json campaign_json(const std::string& path, json& graphs) {
   store::Store st(path, store::OpenMode::read);
   const auto meta = st.meta();
@@ -184,7 +189,79 @@ json campaign_json(const std::string& path, json& graphs) {
   c["model_sha256"] = sha;
   if (graphs[sha].contains("parameters")) c["parameters"] = graphs[sha]["parameters"];
   c["findings"] = findings(c);
+  c["caption"] = caption(c, meta);
+  if (meta.extra.count("protection")) {
+    try {
+      c["protection"] = json::parse(meta.extra.at("protection"));
+    } catch (const json::exception& e) {
+      fail("{}: damaged result store: metadata 'protection': {}", path, e.what());
+    }
+  }
   return c;
+}
+
+/// What a plot of this campaign shows was run: model, data, format, fault model, repetitions.
+std::string caption(const json& c, const store::Meta& meta) {
+  std::string fault_model = "bit flip", reps, data = meta.data;
+  try {
+    const YAML::Node y = YAML::Load(meta.config_yaml);
+    if (y.IsMap() && y["fault_model"]) fault_model = y["fault_model"].as<std::string>();
+    if (y.IsMap() && y["repetitions"]) reps = y["repetitions"].as<std::string>();
+    if (y.IsMap() && y["data"] && y["data"].IsScalar()) data = y["data"].as<std::string>();
+    if (meta.kind == "quantized" && !(y.IsMap() && y["repetitions"])) reps = "3";
+  } catch (const YAML::Exception&) {
+    // The config as stored is only read for the caption; the store's own rows are checked elsewhere.
+  }
+  if (reps.empty() && (meta.kind == "incremental" || meta.kind == "bit-sweep" || meta.kind == "layer-wise")) reps = "60";
+  std::string prot;
+  if (meta.extra.count("protection")) prot = ", protected";
+  return fmt::format("{}: {} ({}), {} images of {}, {}, {}{}{}, seed {}", c["name"].get<std::string>(),
+                     c["model_name"].get<std::string>(), meta.kind, meta.images, data, meta.format,
+                     meta.kind == "quantized" ? "bit flips in int8/int32 modules" : fault_model,
+                     reps.empty() ? "" : ", " + reps + " repetitions", prot, meta.seed);
+}
+
+/// The advisor's answer for the weight-fault stores of the first model that has any (see
+/// advice/harden.h), or null when none can advise.
+json advice_json(const std::vector<std::string>& stores, const json& campaigns) {
+  std::vector<std::string> usable;
+  std::string sha;
+  for (size_t i = 0; i < stores.size(); ++i) {
+    const auto& c = campaigns[i];
+    const std::string k = c["kind"];
+    if (k == "quantized" || k == "incremental" || c.contains("protection")) continue;
+    if (sha.empty()) sha = c["model_sha256"];
+    if (c["model_sha256"] == sha && c["meta"]["format"] == campaigns[0]["meta"]["format"]) usable.push_back(stores[i]);
+  }
+  if (usable.empty()) return nullptr;
+  try {
+    const auto v = advice::read_vulnerability(usable);
+    const double base = v.unprotected();
+    const auto all = advice::candidates(v, {fault::Scheme::tmr, fault::Scheme::secded, fault::Scheme::parity});
+    const auto front = advice::pareto(all);
+    const int64_t memory = v.words() * v.width;
+    auto plan = [&](const advice::Plan& p) {
+      return json{{"scheme", fault::to_string(p.scheme)}, {"plan", p.describe}, {"overhead_bits", p.overhead_bits},
+                  {"overhead", advice::format_bits(p.overhead_bits)},
+                  {"memory_share", static_cast<double>(p.overhead_bits) / static_cast<double>(memory)},
+                  {"residual", p.residual}, {"removed", base > 0 ? 1 - p.residual / base : 0.0}};
+    };
+    json j{{"stores", usable}, {"memory_bits", memory}, {"memory", advice::format_bits(memory)},
+           {"unprotected", base}, {"target", 0.01}};
+    j["pareto"] = json::array();
+    for (const auto& p : front) j["pareto"].push_back(plan(p));
+    j["per_scheme"] = json::array();
+    for (const auto s : {fault::Scheme::tmr, fault::Scheme::secded, fault::Scheme::parity}) {
+      std::vector<advice::Plan> mine;
+      for (const auto& p : all)
+        if (p.scheme == s) mine.push_back(p);
+      if (const auto* p = advice::recommend(mine, base, 0.01)) j["per_scheme"].push_back(plan(*p));
+    }
+    if (const auto* r = advice::recommend(front, base, 0.01)) j["recommendation"] = plan(*r);
+    return j;
+  } catch (const Error& e) {
+    return json{{"unavailable", e.what()}};
+  }
 }
 
 }  // namespace
@@ -245,6 +322,7 @@ nlohmann::json report_data(const std::vector<std::string>& stores) {
   for (const auto& s : stores) campaigns.push_back(campaign_json(s, graphs));
   d["campaigns"] = campaigns;
   d["graphs"] = graphs;
+  d["advice"] = advice_json(stores, campaigns);
   return d;
 }
 
