@@ -99,7 +99,8 @@ function buildSummary(data) {
   if (prot.length)
     card("Protected campaigns", smallTable(["campaign", "protection", "overhead", "critical", "DUE"], prot.map((c) => {
       const sh = outcomeShares(c);
-      return [c.name, c.protection.guarded.map((g) => g.scheme + " of bits " + g.bits + " in " + g.layers).join("; "),
+      const layers = (l) => { const n = l.split(", "); return n.length > 3 ? n.length + " layers (" + n.slice(0, 2).join(", ") + ", …)" : l; };
+      return [c.name, c.protection.guarded.map((g) => g.scheme + " of bits " + g.bits + " in " + layers(g.layers)).join("; "),
               c.protection.overhead_bits.toLocaleString("en") + " bits", pct(sh.critical), pct(sh.due)];
     })));
   return s;

@@ -32,6 +32,10 @@ int64_t run_one(const std::string& campaign_file, const std::string& output, boo
 void print_summary(const std::string& db);
 /// Faults per inference each quantized store's model tolerates at `loss`, and the ratio to the first.
 void print_tolerance(const std::vector<std::string>& stores, double loss, const std::string& json = "");
+/// The hardening advice from weight-fault stores; with `verify` (a campaign file), the recommended
+/// protection is run against the same faults unprotected and protected into `out`.
+void print_harden(const std::vector<std::string>& stores, const std::string& verify, const std::string& out,
+                  const std::string& json = "");
 /// Estimates of an exhaustive/sfi store (empty criticality/nonfinite, t <= 0: as run).
 void print_estimates(const std::string& db, const std::string& criticality, const std::string& nonfinite, double t,
                      bool strata);

@@ -55,12 +55,21 @@ void run_campaigns(const DemoOptions& o) {
   std::printf("\n== fault-aware training: faults per inference tolerated at a 1-point accuracy loss\n");
   std::fflush(stdout);
   print_tolerance({o.out_dir + "/quantized.db", o.out_dir + "/quantized-fat.db"}, 0.01);
+  std::printf("\n== what to protect: cnnfi harden on the bit sweep and layer-wise stores, verified by a campaign\n");
+  std::fflush(stdout);
+  const std::string hard = o.out_dir + "/harden";
+  for (const char* f : {"unprotected.db", "protected.db"})
+    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(hard + "/" + f + ext);
+  print_harden({o.out_dir + "/bit-sweep.db", o.out_dir + "/layer-wise.db"}, o.campaigns_dir + "/harden-verify.yaml", hard);
+  stores.push_back(hard + "/unprotected.db");
+  stores.push_back(hard + "/protected.db");
   const std::string report = o.out_dir + "/report.html";
   write_report(stores, report);
-  std::printf("\nReport: %s\n", fs::absolute(report).c_str());
+  std::printf("\nReport: %s (cnnfi report ... --pdf FILE prints it)\n", fs::absolute(report).c_str());
   std::printf("\nFull size (all 10,000 test images): cnnfi run %s/examples/resnet20-bit-sweep.yaml (and "
               "resnet20-incremental-fp32.yaml, resnet20-incremental-q8.yaml, resnet20-layer-wise.yaml: R = 60), "
-              "ccdf-quantized.yaml and ccdf-fat-quantized.yaml (R = 3)\n",
+              "ccdf-quantized.yaml and ccdf-fat-quantized.yaml (R = 3); then cnnfi harden on the bit-sweep and layer-wise "
+              "stores --verify resnet20-incremental-fp32.yaml\n",
               CNNFI_SOURCE_DIR);
 }
 

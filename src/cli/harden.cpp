@@ -108,7 +108,7 @@ void harden(const HardenOptions& o) {
                 base > 0 ? 100.0 * (1 - p.residual / base) : 0.0, p.describe.c_str());
   };
   std::printf("\nPareto set, %zu plans (overhead against predicted residual; single-bit faults)%s:\n", front.size(),
-              front.size() > 16 ? ", every other one shown (all in --json)" : "");
+              front.size() > 16 ? ", a selection shown (all in --json)" : "");
   std::printf("  %12s %10s %12s %9s  %s\n", "overhead", "of memory", "residual", "removed", "plan");
   const size_t step = front.size() > 16 ? (front.size() + 15) / 16 : 1;
   for (size_t i = 0; i < front.size(); ++i)
@@ -169,6 +169,16 @@ void harden(const HardenOptions& o) {
 }
 
 }  // namespace
+
+void print_harden(const std::vector<std::string>& stores, const std::string& verify, const std::string& out,
+                  const std::string& json) {
+  HardenOptions o;
+  o.stores = stores;
+  o.verify = verify;
+  o.out = out;
+  o.json = json;
+  harden(o);
+}
 
 void setup_harden(CLI::App& app) {
   auto o = std::make_shared<HardenOptions>();
