@@ -8,6 +8,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "campaign/evaluator.h"
@@ -139,6 +140,18 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     st.write_plan(meta, golden, trials);
   }
 
+  if (opts.shards < 1 || opts.shard < 0 || opts.shard >= opts.shards)
+    fail("--shard {}/{}: expected K/N with 0 <= K < N", opts.shard, opts.shards);
+  if (opts.shards > 1 && kind.extend)
+    fail("{}: kind '{}' extends its plan from its own results (adaptive rounds) and cannot be sharded", c.file, c.kind);
+  if (opts.shards > 1) {
+    auto m = st.meta();
+    const std::string shard = fmt::format("{}/{}", opts.shard, opts.shards);
+    if (m.extra.count("shard") && m.extra.at("shard") != shard)
+      fail("{}: holds shard {}, not {}", opts.output, m.extra.at("shard"), shard);
+    m.extra["shard"] = shard;
+    st.write_meta(m);
+  }
   const size_t chunk = opts.chunk > 0 ? opts.chunk : kind.chunk;
   RunInfo info;
   for (int round = 0;; ++round) {
@@ -148,7 +161,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     if (round == 0) info.already_done = static_cast<int64_t>(done.size());
     std::vector<const store::TrialPlan*> todo;
     for (const auto& p : plan)
-      if (!done.count(p.trial)) todo.push_back(&p);
+      if (!done.count(p.trial) && p.trial % opts.shards == opts.shard) todo.push_back(&p);
     int64_t finished = static_cast<int64_t>(done.size());
     if (opts.progress) opts.progress(finished, info.trials);
     for (size_t s = 0; s < todo.size(); s += chunk) {
@@ -196,7 +209,8 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   }
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto final_meta = st.meta();
-  final_meta.status = "complete";
+  // A shard's store holds its own trials only: complete once merged (cnnfi merge).
+  final_meta.status = opts.shards > 1 ? "running" : "complete";
   final_meta.finished = now_utc();
   final_meta.run_seconds += info.seconds;
   st.write_meta(final_meta);

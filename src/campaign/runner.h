@@ -21,6 +21,10 @@ struct RunOptions {
   /// estimate, to be resumed with a larger budget.
   double budget_seconds = 24 * 3600;
   std::function<void(int64_t done, int64_t total)> progress;
+  /// Shard `shard` of `shards` (0-based): evaluate only the trials whose index is `shard` modulo
+  /// `shards`. Every shard plans the whole campaign (the same plan, from the seed); `cnnfi merge`
+  /// joins the shards' stores into one equal to a single run.
+  int shard = 0, shards = 1;
 };
 
 struct RunInfo {

@@ -23,13 +23,17 @@ void setup_report(CLI::App& app);
 void setup_tolerance(CLI::App& app);
 void setup_quantize(CLI::App& app);
 void setup_harden(CLI::App& app);
+void setup_merge(CLI::App& app);
 
 /// Writes the HTML report of `stores` to `output` (used by report and demo).
 void write_report(const std::vector<std::string>& stores, const std::string& output);
 
 /// Runs one campaign file (used by run and demo); returns the number of trials.
-int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume, double budget_hours = 24);
+int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume, double budget_hours = 24,
+                int shard = 0, int shards = 1);
 void print_summary(const std::string& db);
+/// Joins the stores of a campaign's shards into `output` (a new store); see cli/merge.cpp.
+void merge_stores(const std::vector<std::string>& shards, const std::string& output);
 /// Faults per inference each quantized store's model tolerates at `loss`, and the ratio to the first.
 void print_tolerance(const std::vector<std::string>& stores, double loss, const std::string& json = "");
 /// The hardening advice from weight-fault stores; with `verify` (a campaign file), the recommended

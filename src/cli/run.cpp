@@ -1,12 +1,17 @@
 // cnnfi run: run a campaign file into its result store, then print the per-point summary.
 #include <cstdio>
+#include <cstdlib>
+#include <utility>
 #include <filesystem>
+
+#include <fmt/format.h>
 
 #include "campaign/config.h"
 #include "campaign/runner.h"
 #include "campaign/summary.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "dist/mpi.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -21,7 +26,48 @@ struct RunOptions {
   bool resume = false;
   int threads = 0;
   double budget_hours = 24;
+  std::string shard;
 };
+
+/// "K/N" with 0 <= K < N <= 4096.
+std::pair<int, int> parse_shard(const std::string& s) {
+  const auto slash = s.find('/');
+  char* e1 = nullptr;
+  char* e2 = nullptr;
+  const long k = slash == std::string::npos ? -1 : std::strtol(s.c_str(), &e1, 10);
+  const long n = slash == std::string::npos ? -1 : std::strtol(s.c_str() + slash + 1, &e2, 10);
+  if (slash == std::string::npos || e1 != s.c_str() + slash || *e2 != '\0' || n < 1 || n > 4096 || k < 0 || k >= n)
+    fail("--shard '{}': expected K/N with 0 <= K < N <= 4096 (e.g. 0/4 for the first of four shards)", s);
+  return {static_cast<int>(k), static_cast<int>(n)};
+}
+
+/// Under mpirun: rank K of N runs shard K/N into OUTPUT.rankKofN, then rank 0 merges every rank's
+/// store into OUTPUT. An error on one rank stops them all (nobody waits forever at the barrier).
+void run_ranks(const RunOptions& o, const dist::World& w) {
+  namespace fs = std::filesystem;
+  try {
+    if (!o.shard.empty()) fail("--shard {}: under mpirun every rank is a shard already; drop --shard", o.shard);
+    const std::string output =
+        o.output.empty() ? fs::path(o.campaign).replace_extension(".db").string() : o.output;
+    if (!o.resume && fs::exists(output))
+      fail("{}: exists; pass --resume to continue (each rank resumes its shard) or choose another -o", output);
+    const std::string mine = fmt::format("{}.rank{}of{}", output, w.rank, w.size);
+    run_one(o.campaign, mine, o.resume, o.budget_hours, w.rank, w.size);
+    dist::barrier();
+    if (w.rank == 0) {
+      std::vector<std::string> shards;
+      for (int r = 0; r < w.size; ++r) shards.push_back(fmt::format("{}.rank{}of{}", output, r, w.size));
+      for (const char* ext : {"", "-wal", "-shm"}) fs::remove(output + ext);
+      merge_stores(shards, output);
+      print_summary(output);
+    }
+    dist::barrier();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cnnfi: error (rank %d of %d): %s\n", w.rank, w.size, e.what());
+    dist::abort_all(1);
+  }
+  dist::finish();
+}
 
 }  // namespace
 
@@ -40,7 +86,8 @@ void print_summary(const std::string& db) {
                 p.critical_rate, p.due_rate);
 }
 
-int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume, double budget_hours) {
+int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume, double budget_hours, int shard,
+                int shards) {
   if (!(budget_hours >= 0) || budget_hours > 1e6) fail("--budget {}: hours must be in [0, 1e6] (0 = no limit)", budget_hours);
   const auto cfg = campaign::load_campaign(campaign_file);
   campaign::RunOptions ro;
@@ -51,6 +98,8 @@ int64_t run_one(const std::string& campaign_file, const std::string& output, boo
   refuse_overwrite(ro.output, inputs, "-o");
   ro.resume = resume;
   ro.budget_seconds = budget_hours * 3600;
+  ro.shard = shard;
+  ro.shards = shards;
   std::unique_ptr<Progress> bar;
   ro.progress = [&](int64_t done, int64_t total) {
     if (!bar) bar = std::make_unique<Progress>(cfg.kind, total);
@@ -75,9 +124,15 @@ void setup_run(CLI::App& app) {
   sub->add_option("--budget", o->budget_hours,
                   "hours the campaign may take (default 24; 0 = no limit): after its first chunk a campaign "
                   "estimated to take longer stops with the estimate, its finished trials saved");
+  sub->add_option("--shard", o->shard,
+                  "K/N: run only the trials with index K modulo N (every shard plans the whole campaign; join the "
+                  "shards' stores with cnnfi merge)");
   sub->callback([o] {
     set_threads(o->threads);
-    run_one(o->campaign, o->output, o->resume, o->budget_hours);
+    const dist::World world = dist::start();
+    if (world.size > 1) return run_ranks(*o, world);
+    const auto [k, n] = o->shard.empty() ? std::pair<int, int>{0, 1} : parse_shard(o->shard);
+    run_one(o->campaign, o->output, o->resume, o->budget_hours, k, n);
   });
 }
 

@@ -26,6 +26,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+std::string cnnfi_binary() { return CNNFI_BINARY; }
+
 CommandResult run_cnnfi(const std::string& args) {
   const std::string cmd = std::string(CNNFI_BINARY) + " " + args + " 2>&1";
   CommandResult r;

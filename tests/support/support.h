@@ -24,6 +24,8 @@ struct CommandResult {
   std::string output;  ///< stdout and stderr together
 };
 
+/// The built cnnfi binary's path.
+std::string cnnfi_binary();
 /// Runs `cnnfi <args>` (the built binary) through the shell.
 CommandResult run_cnnfi(const std::string& args);
 /// Runs `cnnfi <args>` and expects a non-zero exit with every needle in its output.
