@@ -10,7 +10,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libsqlite3-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev libboost-math-dev
-  libopenmpi-dev zlib1g-dev libpng-dev libjpeg-dev libssl-dev
+  libopenmpi-dev openmpi-bin zlib1g-dev libpng-dev libjpeg-dev libssl-dev
   dataset-fashion-mnist   # Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist
   libonnx-testdata        # official ONNX node test cases (conformance suite)
   chromium                # headless browser: the report tests render the HTML report

@@ -22,7 +22,7 @@ namespace {
 /// Keys every kind reads.
 const std::vector<std::string> kCommonKeys = {"kind", "model", "data", "limit", "per_class", "batch", "preprocessing",
                                               "format", "seed", "fault_model", "layers", "bits", "nonfinite", "name",
-                                              "description", "protection"};
+                                              "description", "protection", "exact"};
 
 /// protection: {scheme: tmr|secded|parity, bits: BITS (all), layers: all|[names]|re:X (all)}, or a
 /// list of such mappings (one scheme; different bits per layer).
@@ -179,6 +179,11 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
     } catch (const Error& e) {
       k.bad("nonfinite", e.what());
     }
+  }
+  if (k.has("exact")) {
+    const std::string e = k.text("exact");
+    if (e != "true" && e != "false") k.bad("exact", "expected true or false");
+    c.exact = e == "true";
   }
   if (k.has("protection")) {
     const YAML::Node& n = root["protection"];

@@ -54,6 +54,9 @@ struct CampaignConfig {
   fault::LayerSelection layers;  ///< all
   std::string bits = "all";
   NonFinitePolicy nonfinite = NonFinitePolicy::due;
+  /// false: a weight fault is not run on a batch whose every image a bound proves unchanged
+  /// (fact `proven`, campaign/bound.h); true (default): every fault is evaluated.
+  bool exact = true;
   std::vector<fault::ProtectionSpec> protection;  ///< simulated protection of weight memory (none)
   std::shared_ptr<const KindOptions> options;  ///< the kind's own, never null after parsing
 

@@ -7,6 +7,7 @@
 
 #include <ATen/ATen.h>
 
+#include "campaign/bound.h"
 #include "eval/metrics.h"
 #include "fault/activation.h"
 #include "util/error.h"
@@ -60,6 +61,8 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
   fault::ActivationHook hook(exec_.graph(), injector_.format());
   std::vector<std::vector<fault::WeightFault>> weights(trials.size()), acts(trials.size());
   std::vector<int64_t> channel(trials.size(), -1);  // splice: the faulty output channel, or -1
+  std::vector<int> prove_slot(trials.size(), -1);   // prove: the faulty node's input slot, or -1
+  OutputBound bound(exec_);
   const auto& g = exec_.graph();
   const int n_nodes = static_cast<int>(g.nodes.size());
   for (size_t t = 0; t < trials.size(); ++t) {
@@ -73,6 +76,14 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
     start[t] = injector_.first_reader(weights[t]);
     for (const auto& f : acts[t]) start[t] = std::min(start[t], hook.producer(f.param));
     if (!opts_.resume || start[t] >= n_nodes) continue;
+    if (opts_.prove && acts[t].empty() && weights[t].size() == 1) {
+      // One weight read by one node: the bound applies to that node's input slot.
+      const int v = g.value(weights[t][0].param);
+      const auto& node = g.nodes[start[t]];
+      if (g.values[v].consumers.size() == 1)
+        for (size_t i = 0; i < node.inputs.size(); ++i)
+          if (node.inputs[i] == v) prove_slot[t] = static_cast<int>(i);
+    }
     resume_nodes.insert(start[t]);
     const auto& node = g.nodes[start[t]];
     if (opts_.splice && acts[t].empty() && weights[t].size() == 1 && node.op_type == "Conv" && start[t] + 1 < n_nodes &&
@@ -109,6 +120,23 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
         r.skipped = true;
         append_facts(golden.logits, golden, r.facts);
         continue;
+      }
+      if (prove_slot[t] >= 0 && !injector_.detected() && injector_.changes().size() == 1) {
+        const auto& node = g.nodes[start[t]];
+        const auto x = cache.values.find(node.inputs[0]);
+        const auto [before, after] = injector_.changes().front();
+        const auto b_img = bound.image_bound(start[t], prove_slot[t], static_cast<double>(after) - before,
+                                             x == cache.values.end() ? at::Tensor() : x->second);
+        if (b_img && b_img->size(0) == golden.logits.size(0) &&
+            OutputBound::proven(golden.logits, golden.labels, *b_img).all().item<bool>()) {
+          // Every image of this batch keeps its top-1 and top-5: not run.
+          const size_t from = r.facts.size();
+          append_facts(golden.logits, golden, r.facts);
+          for (size_t i = from; i < r.facts.size(); ++i) r.facts[i] |= kProven;
+          r.proven += static_cast<int64_t>(r.facts.size() - from);
+          injector_.restore();
+          continue;
+        }
       }
       try {
         const bool unread = start[t] >= n_nodes;  // no node reads it

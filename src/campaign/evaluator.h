@@ -27,11 +27,15 @@ struct EvaluatorOptions {
   int64_t batch = 500;  ///< images per pass (ResNet-20 activations stay below the 32 MiB mmap threshold)
   bool resume = true;  ///< false: brute force, a full forward per trial and batch
   bool splice = true;  ///< recompute only the faulty output channel of a Conv (when exact)
+  /// Skip a single weight fault on a batch whose every image a bound proves unchanged (fact
+  /// kProven; campaign/bound.h). Off by default (`exact: true`): facts then equal brute force.
+  bool prove = false;
 };
 
 struct TrialResult {
   std::vector<uint8_t> facts;  ///< one byte per image, in data order
   bool skipped = false;        ///< provably masked, not run
+  int64_t proven = 0;          ///< images proven unchanged by the bound, not run
 };
 
 /// What the runner asks of an evaluator: the fault-free facts, and each trial's facts over every

@@ -35,6 +35,7 @@ NonFinitePolicy parse_nonfinite(const std::string& s) {
 
 Outcome classify(uint8_t f, NonFinitePolicy policy) {
   if (f & kDetected) return Outcome::due;
+  if (f & kProven) return Outcome::tolerable;
   if ((f & kNonFinite) && policy == NonFinitePolicy::due) return Outcome::due;
   const uint8_t changed = policy == NonFinitePolicy::torch ? kTop1ChangedNanMax : kTop1Changed;
   if (f & changed) return Outcome::critical;

@@ -7,6 +7,10 @@
 //   top1_changed_nan_max  the top-1 differs when NaN ranks above every number, as
 //                  torch.argmax/topk order it (what PyTorch-based tools such as the seed-004
 //                  authors' code measure)
+//   proven         not evaluated (`exact: false`): a sound bound on the logits' change proves
+//                  top-1 and the top-5 set unchanged (campaign/bound.h); masked and tolerable are
+//                  then not told apart, and the pair is counted tolerable; top-1/top-5 correctness
+//                  are the golden ones
 //   detected       a protection (SEC-DED ECC) detected an uncorrectable error in the weights
 //                  the inference read: a detected unrecoverable error whatever the policy
 // Derived classes: DUE (non-finite, when counted as detectable), critical SDC (top-1 changed),
@@ -28,8 +32,9 @@ enum Fact : uint8_t {
   kTop5Correct = 16,
   kTop1ChangedNanMax = 32,
   kDetected = 64,  ///< a protection detected an error it could not correct (DUE under every policy)
+  kProven = 128,   ///< not evaluated: a bound proves top-1 and top-5 unchanged (masked or tolerable; counted tolerable)
 };
-constexpr uint8_t kAllFacts = 127;  ///< the bits a stored fact may hold
+constexpr uint8_t kAllFacts = 255;  ///< the bits a stored fact may hold
 
 enum class Outcome { masked, tolerable, critical, due };
 

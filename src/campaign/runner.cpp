@@ -97,6 +97,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   store::Store st(opts.output, store::OpenMode::write);
   campaign::EvaluatorOptions eo;
   eo.batch = c.batch;
+  eo.prove = !c.exact;
   std::unique_ptr<TrialEvaluator> evaluator =
       c.options->make_evaluator(EvaluatorContext{c, exec, *source, pre, c.batch, &meta});
   const bool protect = std::any_of(c.protection.begin(), c.protection.end(), [](const auto& p) { return p.any(); });

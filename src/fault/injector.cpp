@@ -75,6 +75,7 @@ void WeightInjector::guard(Scheme scheme, std::map<std::string, uint32_t> masks)
 bool WeightInjector::inject(const std::vector<WeightFault>& faults) {
   bool any = false;
   detected_ = false;
+  changes_.clear();
   const size_t first_saved = saved_.size();
   // Guarded elements this trial changed: element -> (param, flat index, word before the trial).
   std::map<float*, std::tuple<const WeightFault*, uint32_t>> guarded;
@@ -93,7 +94,14 @@ bool WeightInjector::inject(const std::vector<WeightFault>& faults) {
     *elem = format_.decode(apply(word, f.model, f.bit, format_.width(), f.burst), p, f.flat_index);
     any = true;
   }
-  if (guarded.empty()) return any;
+  auto record = [&] {
+    changes_.clear();
+    for (size_t i = first_saved; i < saved_.size(); ++i) changes_.emplace_back(std::get<1>(saved_[i]), *std::get<0>(saved_[i]));
+  };
+  if (guarded.empty()) {
+    record();
+    return any;
+  }
   // The protection sees each guarded word once, with every fault of the trial in it.
   for (const auto& [elem, what] : guarded) {
     const WeightFault& f = *std::get<0>(what);
@@ -115,6 +123,7 @@ bool WeightInjector::inject(const std::vector<WeightFault>& faults) {
     for (size_t i = saved_.size(); i-- > first_saved;) *std::get<0>(saved_[i]) = std::get<1>(saved_[i]);
     saved_.resize(first_saved);
   }
+  record();
   return changed || detected_;
 }
 

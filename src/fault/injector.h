@@ -41,6 +41,8 @@ class WeightInjector {
   void guard(Scheme scheme, std::map<std::string, uint32_t> masks);
   /// Whether the last inject() left an error the protection detected but could not correct.
   bool detected() const { return detected_; }
+  /// The elements the last inject() changed: (value before, value now), in injection order.
+  const std::vector<std::pair<float, float>>& changes() const { return changes_; }
   /// Restores every element changed since the last restore, bit-exactly.
   void restore();
   /// Index of the first node reading any of the faulty params (where a resumed run starts).
@@ -57,6 +59,7 @@ class WeightInjector {
   Scheme scheme_ = Scheme::none;
   std::map<std::string, uint32_t> guard_;
   bool detected_ = false;
+  std::vector<std::pair<float, float>> changes_;
 };
 
 }  // namespace cnnfi::fault
