@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 
 #include "campaign/outcome.h"
 #include "util/error.h"
@@ -149,8 +150,9 @@ void Store::check_is_cnnfi_store(bool allow_empty) const {
     fail("{}: not a cnnfi result store (another program's SQLite database: application id {:#x}, tables {}); "
          "{} it",
          path_, app, tables, allow_empty ? "refusing to write into" : "cannot read");
-  if (!legacy && version != kSchemaVersion)
-    fail("{}: cnnfi result store of schema version {}; this cnnfi reads version {}", path_, version, kSchemaVersion);
+  if (!legacy && (version < 1 || version > kSchemaVersion))
+    fail("{}: cnnfi result store of schema version {}; this cnnfi reads versions 1 to {}", path_, version,
+         kSchemaVersion);
   if (ours != static_cast<int64_t>(std::size(kTables)) && !allow_empty)
     fail("{}: damaged cnnfi result store: {} of its {} tables are missing", path_,
          static_cast<int64_t>(std::size(kTables)) - ours, std::size(kTables));
@@ -238,7 +240,63 @@ std::set<int64_t> Store::finished_trials() const {
   return out;
 }
 
+namespace {
+
+// A trial's facts as stored: empty when every image has its golden fact; else the images whose
+// fact differs, as (LEB128 gap to the previous such image, fact) pairs, when that is shorter
+// than one byte per image; else one byte per image. The length tells them apart: `images` bytes
+// is dense, 0 is golden, anything else sparse (a sparse encoding of exactly `images` bytes is
+// written dense instead).
+std::vector<uint8_t> encode_facts(const std::vector<uint8_t>& facts, const std::vector<uint8_t>& golden) {
+  if (facts.size() != golden.size()) return facts;  // refused when read back, as before
+  std::vector<uint8_t> sparse;
+  size_t prev = 0;
+  bool first = true;
+  for (size_t i = 0; i < facts.size(); ++i) {
+    if (facts[i] == golden[i]) continue;
+    uint64_t gap = first ? i : i - prev - 1;
+    do {
+      const uint8_t b = gap & 0x7f;
+      gap >>= 7;
+      sparse.push_back(static_cast<uint8_t>(b | (gap ? 0x80 : 0)));
+    } while (gap);
+    sparse.push_back(facts[i]);
+    prev = i;
+    first = false;
+    if (sparse.size() >= facts.size()) return facts;
+  }
+  return sparse;
+}
+
+/// Inverse of encode_facts; nullopt when the bytes are not a valid encoding for `golden`.
+std::optional<std::vector<uint8_t>> decode_facts(const std::vector<uint8_t>& blob, const std::vector<uint8_t>& golden) {
+  if (blob.size() == golden.size()) return blob;
+  std::vector<uint8_t> out = golden;
+  size_t pos = 0, next = 0;
+  while (pos < blob.size()) {
+    uint64_t gap = 0;
+    int shift = 0;
+    for (;;) {
+      if (pos >= blob.size() || shift > 56) return std::nullopt;
+      const uint8_t b = blob[pos++];
+      gap |= uint64_t{b & 0x7fu} << shift;
+      shift += 7;
+      if (!(b & 0x80)) break;
+    }
+    if (pos >= blob.size() || gap >= golden.size() - std::min(next, golden.size())) return std::nullopt;
+    const size_t i = next + gap;
+    if (i >= golden.size()) return std::nullopt;
+    out[i] = blob[pos++];
+    next = i + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 void Store::write_results(const std::vector<TrialRow>& rows) {
+  std::vector<uint8_t> golden_facts;
+  for (const auto& g : golden()) golden_facts.push_back(g.facts);
   exec("BEGIN IMMEDIATE");
   try {
     Stmt s(db_,
@@ -250,7 +308,7 @@ void Store::write_results(const std::vector<TrialRow>& rows) {
       static const std::vector<uint8_t> none;
       s.bind(1, r.trial).bind(2, int64_t{r.skipped}).bind(3, r.images).bind(4, r.masked).bind(5, r.tolerable)
           .bind(6, r.critical).bind(7, r.due).bind(8, r.misclassified).bind(9, r.top5_miss)
-          .bind_blob(10, r.skipped ? none : r.facts).run();
+          .bind_blob(10, r.skipped ? none : encode_facts(r.facts, golden_facts)).run();
     }
     exec("COMMIT");
   } catch (...) {
@@ -312,6 +370,9 @@ std::vector<TrialRow> Store::trials() const {
   std::vector<uint8_t> golden_facts;
   for (const auto& g : golden()) golden_facts.push_back(g.facts);
   const auto images = static_cast<int64_t>(golden_facts.size());
+  // Counts must be what the facts give under the store's non-finite policy.
+  const std::string nf = meta().nonfinite;
+  const auto policy = nf.empty() ? campaign::NonFinitePolicy::due : campaign::parse_nonfinite(nf);
   Stmt s(db_,
          "SELECT t.trial, t.point, t.x, t.rep, t.n_faults, r.trial IS NOT NULL, r.skipped, r.images, r.masked, "
          "r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss, r.facts FROM trials t LEFT JOIN results r "
@@ -334,12 +395,16 @@ std::vector<TrialRow> Store::trials() const {
       r.due = s.i64(11);
       r.misclassified = s.i64(12);
       r.top5_miss = s.i64(13);
-      r.facts = s.blob(14);
-      if (r.skipped && r.facts.empty()) r.facts = golden_facts;
-      bool ok = r.images == images && static_cast<int64_t>(r.facts.size()) == images;
+      const auto facts = decode_facts(s.blob(14), golden_facts);
+      if (facts) r.facts = *facts;
+      bool ok = facts && r.images == images && static_cast<int64_t>(r.facts.size()) == images;
       for (int64_t c : {r.masked, r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss}) ok = ok && c >= 0 && c <= images;
       ok = ok && r.masked + r.tolerable + r.critical + r.due == images;
-      for (uint8_t f : r.facts) ok = ok && f <= campaign::kAllFacts;
+      if (ok) {
+        const auto c = campaign::count(r.facts, policy);
+        ok = c.masked == r.masked && c.tolerable == r.tolerable && c.critical == r.critical && c.due == r.due &&
+             c.misclassified == r.misclassified && c.top5_miss == r.top5_miss;
+      }
       if (!ok)
         fail("{}: damaged result store: the result of trial {} does not fit its {} images (counts or facts)", path_,
              r.trial, images);

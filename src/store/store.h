@@ -22,7 +22,10 @@ struct sqlite3;
 
 namespace cnnfi::store {
 
-constexpr int kSchemaVersion = 1;
+/// Schema versions: 1 stored every finished trial's facts one byte per image; 2 stores them
+/// relative to the golden facts (empty when all golden, sparse when few differ). This cnnfi reads
+/// both and writes 2 (writing into a version-1 store, on resume, marks it 2).
+constexpr int kSchemaVersion = 2;
 
 struct TrialPlan {
   int64_t trial = 0;
