@@ -18,7 +18,7 @@ TEST(Shard, MergedShardsEqualOneRunTrialForTrial) {
   auto r = test::run_cnnfi("run " + d.file("c.yaml") + " -o " + d.file("one.db"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (int k = 0; k < 3; ++k) {
-    r = test::run_cnnfi("run " + d.file("c.yaml") + " --shard " + std::to_string(k) + "/3 -o " + d.file("s" + std::to_string(k) + ".db"));
+    r = test::run_cnnfi("run " + d.file("c.yaml") + " --shard " + std::to_string(k + 1) + "/3 -o " + d.file("s" + std::to_string(k) + ".db"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   // Two of three shards: a partial merge says what is missing and is not complete.
@@ -42,10 +42,10 @@ TEST(Shard, MergedShardsEqualOneRunTrialForTrial) {
     EXPECT_EQ(a[i].facts, b[i].facts) << "trial " << a[i].trial;
     EXPECT_EQ(a[i].critical, b[i].critical);
   }
-  // Each shard ran only its own trials.
+  // Each shard ran only its own trials: shard 2/3 every third from trial 1.
   store::Store s1(d.file("s1.db"), store::OpenMode::read);
   for (const auto& t : s1.trials()) EXPECT_EQ(t.done, t.trial % 3 == 1) << t.trial;
-  EXPECT_EQ(s1.meta().extra.at("shard"), "1/3");
+  EXPECT_EQ(s1.meta().extra.at("shard"), "2/3");
 }
 
 TEST(Shard, MergeRefusesShardsOfAnotherCampaignAndBadShardSpecs) {
@@ -53,14 +53,15 @@ TEST(Shard, MergeRefusesShardsOfAnotherCampaignAndBadShardSpecs) {
   const std::string model = test::source_dir() + "/models/lenet5-fmnist.onnx";
   std::ofstream(d.file("a.yaml")) << "kind: single\nmodel: " << model << "\nlimit: 10\ncount: 4\nseed: 1\n";
   std::ofstream(d.file("b.yaml")) << "kind: single\nmodel: " << model << "\nlimit: 10\ncount: 4\nseed: 2\n";
-  ASSERT_EQ(test::run_cnnfi("run " + d.file("a.yaml") + " --shard 0/2 -o " + d.file("a0.db")).exit_code, 0);
-  ASSERT_EQ(test::run_cnnfi("run " + d.file("b.yaml") + " --shard 1/2 -o " + d.file("b1.db")).exit_code, 0);
+  ASSERT_EQ(test::run_cnnfi("run " + d.file("a.yaml") + " --shard 1/2 -o " + d.file("a0.db")).exit_code, 0);
+  ASSERT_EQ(test::run_cnnfi("run " + d.file("b.yaml") + " --shard 2/2 -o " + d.file("b1.db")).exit_code, 0);
   test::expect_error("merge " + d.file("a0.db") + " " + d.file("b1.db") + " -o " + d.file("m.db"),
                      {"b1.db", "not a shard of the same campaign", "differs"});
-  test::expect_error("run " + d.file("a.yaml") + " --shard 2/2 -o " + d.file("x.db"), {"--shard '2/2'", "0 <= K < N"});
+  test::expect_error("run " + d.file("a.yaml") + " --shard 0/2 -o " + d.file("x.db"), {"--shard '0/2'", "1 <= K <= N"});
+  test::expect_error("run " + d.file("a.yaml") + " --shard 3/2 -o " + d.file("x.db"), {"--shard '3/2'"});
   test::expect_error("run " + d.file("a.yaml") + " --shard 1 -o " + d.file("x.db"), {"--shard '1'"});
   // A shard store resumed as another shard is refused.
-  test::expect_error("run " + d.file("a.yaml") + " --resume --shard 1/2 -o " + d.file("a0.db"), {"holds shard 0/2"});
+  test::expect_error("run " + d.file("a.yaml") + " --resume --shard 2/2 -o " + d.file("a0.db"), {"holds shard 1/2"});
 }
 
 TEST(Shard, TwoMpiRanksGiveTheStoreOfOneProcess) {

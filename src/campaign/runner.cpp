@@ -142,12 +142,12 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   }
 
   if (opts.shards < 1 || opts.shard < 0 || opts.shard >= opts.shards)
-    fail("--shard {}/{}: expected K/N with 0 <= K < N", opts.shard, opts.shards);
+    fail("--shard {}/{}: expected K/N with 1 <= K <= N", opts.shard + 1, opts.shards);
   if (opts.shards > 1 && kind.extend)
     fail("{}: kind '{}' extends its plan from its own results (adaptive rounds) and cannot be sharded", c.file, c.kind);
   if (opts.shards > 1) {
     auto m = st.meta();
-    const std::string shard = fmt::format("{}/{}", opts.shard, opts.shards);
+    const std::string shard = fmt::format("{}/{}", opts.shard + 1, opts.shards);  // as --shard writes it
     if (m.extra.count("shard") && m.extra.at("shard") != shard)
       fail("{}: holds shard {}, not {}", opts.output, m.extra.at("shard"), shard);
     m.extra["shard"] = shard;

@@ -21,8 +21,8 @@ struct RunOptions {
   /// estimate, to be resumed with a larger budget.
   double budget_seconds = 24 * 3600;
   std::function<void(int64_t done, int64_t total)> progress;
-  /// Shard `shard` of `shards` (0-based): evaluate only the trials whose index is `shard` modulo
-  /// `shards`. Every shard plans the whole campaign (the same plan, from the seed); `cnnfi merge`
+  /// Shard `shard` of `shards` (0-based here; `--shard K/N` counts from 1): evaluate only the
+  /// trials whose index is `shard` modulo `shards`. Every shard plans the whole campaign (the same plan, from the seed); `cnnfi merge`
   /// joins the shards' stores into one equal to a single run.
   int shard = 0, shards = 1;
 };

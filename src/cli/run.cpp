@@ -29,16 +29,17 @@ struct RunOptions {
   std::string shard;
 };
 
-/// "K/N" with 0 <= K < N <= 4096.
+/// "K/N" with 1 <= K <= N <= 4096 (shards are numbered from 1, as Slurm arrays usually are);
+/// returns the 0-based shard index and N.
 std::pair<int, int> parse_shard(const std::string& s) {
   const auto slash = s.find('/');
   char* e1 = nullptr;
   char* e2 = nullptr;
   const long k = slash == std::string::npos ? -1 : std::strtol(s.c_str(), &e1, 10);
   const long n = slash == std::string::npos ? -1 : std::strtol(s.c_str() + slash + 1, &e2, 10);
-  if (slash == std::string::npos || e1 != s.c_str() + slash || *e2 != '\0' || n < 1 || n > 4096 || k < 0 || k >= n)
-    fail("--shard '{}': expected K/N with 0 <= K < N <= 4096 (e.g. 0/4 for the first of four shards)", s);
-  return {static_cast<int>(k), static_cast<int>(n)};
+  if (slash == std::string::npos || e1 != s.c_str() + slash || *e2 != '\0' || n < 1 || n > 4096 || k < 1 || k > n)
+    fail("--shard '{}': expected K/N with 1 <= K <= N <= 4096 (e.g. 1/4 for the first of four shards)", s);
+  return {static_cast<int>(k - 1), static_cast<int>(n)};
 }
 
 /// Under mpirun: rank K of N runs shard K/N into OUTPUT.rankKofN, then rank 0 merges every rank's
@@ -125,8 +126,8 @@ void setup_run(CLI::App& app) {
                   "hours the campaign may take (default 24; 0 = no limit): after its first chunk a campaign "
                   "estimated to take longer stops with the estimate, its finished trials saved");
   sub->add_option("--shard", o->shard,
-                  "K/N: run only the trials with index K modulo N (every shard plans the whole campaign; join the "
-                  "shards' stores with cnnfi merge)");
+                  "K/N (1 <= K <= N): run only the trials whose index is K-1 modulo N (every shard plans the whole "
+                  "campaign; join the shards' stores with cnnfi merge)");
   sub->callback([o] {
     set_threads(o->threads);
     const dist::World world = dist::start();
