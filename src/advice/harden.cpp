@@ -55,6 +55,7 @@ std::vector<Plan> candidates(const Vulnerability& v, const std::vector<fault::Sc
   std::iota(bits.begin(), bits.end(), 0);
   std::stable_sort(bits.begin(), bits.end(), [&](int a, int b) { return harm[static_cast<size_t>(a)] > harm[static_cast<size_t>(b)]; });
   for (const auto s : schemes) {
+    if (s == fault::Scheme::none) continue;  // protects nothing: only the unprotected plan above
     uint32_t mask = 0;
     for (int k = 0; k < W; ++k) {
       if (harm[static_cast<size_t>(bits[static_cast<size_t>(k)])] <= 0) break;

@@ -94,7 +94,6 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
 
   std::error_code ec;
   const bool existed = std::filesystem::exists(opts.output, ec);
-  store::Store st(opts.output, store::OpenMode::write);
   campaign::EvaluatorOptions eo;
   eo.batch = c.batch;
   eo.prove = !c.exact;
@@ -107,13 +106,20 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   if (protect) {
     // Resolved against the model (unknown layers or bits are errors here); recorded with the
     // memory it costs, for the report and `cnnfi harden`.
-    const int64_t overhead = fault::install_protection(injector, c.protection);
+    int64_t overhead = 0;
+    try {
+      overhead = fault::install_protection(injector, c.protection);
+    } catch (const Error& e) {
+      fail("{}: key 'protection': {}", c.file, e.what());
+    }
     nlohmann::json guarded = nlohmann::json::array();
     for (const auto& p : c.protection)
       guarded.push_back({{"scheme", fault::to_string(p.scheme)}, {"bits", p.bits}, {"layers", p.layers.describe()}});
     meta.extra["protection"] = nlohmann::json{{"guarded", guarded}, {"overhead_bits", overhead}}.dump();
   }
   if (!evaluator) evaluator = std::make_unique<FaultEvaluator>(exec, injector, *source, pre, eo);
+  // Opened once the campaign is known to be runnable: a config error leaves no file behind.
+  store::Store st(opts.output, store::OpenMode::write);
   TrialEvaluator& ev = *evaluator;
   if (st.planned()) {
     if (!opts.resume)

@@ -75,7 +75,10 @@ void harden(const HardenOptions& o) {
   refuse_overwrite(o.json, o.stores, "--json");
   if (!(o.target > 0 && o.target <= 1)) fail("--target {}: a fraction of the unprotected rate in (0, 1]", o.target);
   std::vector<fault::Scheme> schemes;
-  for (const auto& s : split(o.schemes, ',')) schemes.push_back(fault::parse_scheme(trim(s)));
+  for (const auto& s : split(o.schemes, ',')) {
+    schemes.push_back(fault::parse_scheme(trim(s)));
+    if (schemes.back() == fault::Scheme::none) fail("--schemes: 'none' protects nothing; choose among tmr, secded, parity");
+  }
   const auto v = advice::read_vulnerability(o.stores, o.model);
   const double base = v.unprotected();
   const int64_t memory = v.words() * v.width;

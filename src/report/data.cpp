@@ -225,13 +225,13 @@ std::string caption(const json& c, const store::Meta& meta) {
 /// advice/harden.h), or null when none can advise.
 json advice_json(const std::vector<std::string>& stores, const json& campaigns) {
   std::vector<std::string> usable;
-  std::string sha;
+  std::string sha, format;
   for (size_t i = 0; i < stores.size(); ++i) {
     const auto& c = campaigns[i];
     const std::string k = c["kind"];
     if (k == "quantized" || k == "incremental" || c.contains("protection")) continue;
-    if (sha.empty()) sha = c["model_sha256"];
-    if (c["model_sha256"] == sha && c["meta"]["format"] == campaigns[0]["meta"]["format"]) usable.push_back(stores[i]);
+    if (sha.empty()) sha = c["model_sha256"], format = c["meta"]["format"];
+    if (c["model_sha256"] == sha && c["meta"]["format"] == format) usable.push_back(stores[i]);
   }
   if (usable.empty()) return nullptr;
   try {
