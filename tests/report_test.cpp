@@ -203,10 +203,16 @@ TEST(Report, TheDemoCampaignsRenderWithTheWholeResNetGraph) {
   const std::string dom = chromium("--dump-dom file://" + d.file("demo.html"));
   const json st = selftest(dom);
   EXPECT_TRUE(st["errors"].empty()) << st["errors"].dump();
-  for (const char* id : {"accuracy-vs-faults", "bit-position", "layer-wise"}) {
+  for (const char* id : {"accuracy-vs-faults", "bit-position", "layer-wise", "pareto"}) {
     ASSERT_TRUE(st["plots"].contains(id)) << id;
     EXPECT_GT(st["plots"][id]["marks"].get<int>(), 5) << id;
   }
+  // Every legend swatch has its line's colour; every band stays in [0, 1].
+  for (const auto& [id, p] : st["plots"].items()) EXPECT_TRUE(p["legend_mismatches"].empty()) << id << ": " << p["legend_mismatches"].dump();
+  EXPECT_GE(st["plots"]["accuracy-vs-faults"]["legend_checked"].get<int>(), 6);
+  ASSERT_TRUE(st.contains("band_min"));
+  EXPECT_GE(st["band_min"].get<double>(), 0.0);
+  EXPECT_LE(st["band_max"].get<double>(), 1.0);
   const std::string model = test::source_dir() + "/models/resnet20-fmnist.onnx";
   onnx::ModelProto proto = onnx_io::parse_model(read_file(model), model);
   ASSERT_EQ(st["graphs"].size(), 1u);
@@ -231,6 +237,7 @@ TEST(Report, TheDemoCampaignsRenderWithTheWholeResNetGraph) {
   // and layer-wise stores, before the first plot.
   const size_t summary = dom.find("id=\"summary\""), first_plot = dom.find("class=\"plot\"");
   ASSERT_NE(summary, std::string::npos);
+  EXPECT_EQ(dom.find("<section"), dom.rfind("<section", summary)) << "the summary is not the first section";
   EXPECT_LT(summary, first_plot);
   EXPECT_NE(dom.find("Recommended: ", summary), std::string::npos);
   EXPECT_LT(dom.find("Recommended: ", summary), first_plot);

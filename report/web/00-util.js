@@ -78,6 +78,11 @@ function makeChart(container, id, option) {
 function bandSeries(name, lower, upper, color, opacity) {
   const ok = (p) => p[1] != null && !Number.isNaN(p[1]);
   const lo = lower.filter(ok), hi = upper.filter(ok);
+  // The extremes of every band drawn, for the tests: rates and accuracies must stay in [0, 1].
+  for (const p of lo.concat(hi)) {
+    CNNFI.selftest.band_min = Math.min(CNNFI.selftest.band_min ?? Infinity, p[1]);
+    CNNFI.selftest.band_max = Math.max(CNNFI.selftest.band_max ?? -Infinity, p[1]);
+  }
   return {
     name, type: "custom", silent: true, data: [[0, 0]], z: 1, tooltip: { show: false }, itemStyle: { color },
     renderItem(params, api) {

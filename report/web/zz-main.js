@@ -38,16 +38,31 @@ function main() {
   root.append(buildSummary(data));
   for (const kind of CNNFI.plots) {
     const cs = data.campaigns.filter(kind.applies);
-    if (!cs.length) continue;
-    const built = kind.build(cs);
+    const advised = kind.fromAdvice && data.advice && data.advice.pareto;
+    if (!cs.length && !advised) continue;
+    const built = kind.build(cs, data.advice);
     const s = el("section", { class: "plot" }, el("h2", { text: kind.title }));
     root.append(s);
     const chart = makeChart(s, kind.id, built.option);
-    s.append(el("p", { class: "caption" }, el("b", { text: "Run: " }), el("span", { text: cs.map((c) => c.caption).join("; ") + "." })));
+    const shown = advised ? data.campaigns.filter((c) => data.advice.stores.includes(c.store)) : cs;
+    s.append(el("p", { class: "caption" }, el("b", { text: "Run: " }), el("span", { text: shown.map((c) => c.caption).join("; ") + "." })));
     if (built.note) s.append(el("p", { class: "note", text: built.note }));
     s.append(numberTable(kind.id, built.columns, built.rows));
     const opt = chart.getOption();
+    // What a reader sees: each legend entry's swatch colour against its drawn line's colour, and
+    // the extreme values of the drawn bands.
+    const legendNames = ((opt.legend && opt.legend[0] && opt.legend[0].data) || []).map((d) => (typeof d === "string" ? d : d.name));
+    const mismatched = [];
+    for (const name of legendNames) {
+      const idx = opt.series.findIndex((x) => x.name === name);
+      const line = opt.series.find((x) => x.name === name && x.type === "line");
+      const swatch = idx >= 0 ? chart.getVisual({ seriesIndex: idx }, "color") : null;
+      const drawn = line ? (line.itemStyle && line.itemStyle.color) || chart.getVisual({ seriesIndex: opt.series.indexOf(line) }, "color") : null;
+      if (line && swatch !== drawn) mismatched.push(name + ": " + swatch + " vs " + drawn);
+    }
     CNNFI.selftest.plots[kind.id] = {
+      legend_mismatches: mismatched,
+      legend_checked: legendNames.length,
       series: opt.series.length,
       points: opt.series.reduce((a, x) => a + (x.data ? x.data.filter((d) => d != null).length : 0), 0),
       marks: chart.getDom().querySelectorAll("path, rect").length,
@@ -60,7 +75,13 @@ function main() {
     const s = el("section", { class: "graph" }, el("h2", { text: "Network graph: " + data.campaigns.find((c) => c.model_sha256 === sha).model_name }));
     root.append(s);
     if (!graph || graph.missing) { s.append(el("p", { class: "warning", text: "Graph not available: " + (graph ? graph.missing : "no model") })); continue; }
-    drawGraph(s, graph, data.campaigns.filter((c) => c.model_sha256 === sha));
+    const cs = data.campaigns.filter((c) => c.model_sha256 === sha);
+    const a = data.advice;
+    const advised = a && a.recommendation && a.recommendation.guarded_bits && cs.some((c) => a.stores.includes(c.store));
+    // The recommended protection as one more colouring: bits guarded per word in each layer.
+    const extra = advised ? [{ name: "recommended protection (" + a.recommendation.scheme + ")",
+                               vulnerability: { metric: "guarded bits per word", layers: a.recommendation.guarded_bits } }] : [];
+    drawGraph(s, graph, cs.concat(extra));
   }
   // The metadata last, collapsed, complete.
   const details = el("section", { class: "campaigns" }, el("h2", { text: "Campaign details" }));

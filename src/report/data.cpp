@@ -257,7 +257,13 @@ json advice_json(const std::vector<std::string>& stores, const json& campaigns) 
         if (p.scheme == s) mine.push_back(p);
       if (const auto* p = advice::recommend(mine, base, 0.01)) j["per_scheme"].push_back(plan(*p));
     }
-    if (const auto* r = advice::recommend(front, base, 0.01)) j["recommendation"] = plan(*r);
+    if (const auto* r = advice::recommend(front, base, 0.01)) {
+      j["recommendation"] = plan(*r);
+      // Guarded bits per layer, for the graph coloured by the recommended protection.
+      json layers = json::object();
+      for (size_t l = 0; l < v.layers.size(); ++l) layers[v.layers[l].name] = __builtin_popcount(r->masks[l]);
+      j["recommendation"]["guarded_bits"] = layers;
+    }
     return j;
   } catch (const Error& e) {
     return json{{"unavailable", e.what()}};
