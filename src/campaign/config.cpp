@@ -24,6 +24,21 @@ const std::vector<std::string> kCommonKeys = {"kind", "model", "data", "limit", 
                                               "format", "seed", "fault_model", "layers", "bits", "nonfinite", "name",
                                               "description", "protection", "exact"};
 
+/// A layer selection: a list of names (any characters), or all / re:REGEX / NAME[,NAME...].
+fault::LayerSelection parse_layers(const Keys& k, const YAML::Node& l, const std::string& key) {
+  if (l.IsSequence()) {
+    std::vector<std::string> names;
+    for (const auto& x : l) names.push_back(k.scalar(x, key, "a layer name"));
+    if (names.empty()) k.bad(key, "an empty list selects nothing; write 'all' or name layers");
+    return fault::LayerSelection::of(names);
+  }
+  try {
+    return fault::LayerSelection::parse(k.scalar(l, key, "all, re:REGEX or a list"));
+  } catch (const Error& e) {
+    k.bad(key, e.what());
+  }
+}
+
 /// protection: {scheme: tmr|secded|parity, bits: BITS (all), layers: all|[names]|re:X (all)}, or a
 /// list of such mappings (one scheme; different bits per layer).
 fault::ProtectionSpec parse_protection(const Keys& k, const YAML::Node& n) {
@@ -41,17 +56,7 @@ fault::ProtectionSpec parse_protection(const Keys& k, const YAML::Node& n) {
     k.bad("protection.scheme", e.what());
   }
   if (n["bits"]) p.bits = k.scalar(n["bits"], "protection.bits", "all, a list, a range or a field");
-  if (n["layers"]) {
-    const auto& l = n["layers"];
-    if (l.IsSequence()) {
-      std::vector<std::string> names;
-      for (const auto& x : l) names.push_back(k.scalar(x, "protection.layers", "a layer name"));
-      if (names.empty()) k.bad("protection.layers", "an empty list selects nothing; write 'all' or name layers");
-      p.layers = fault::LayerSelection::of(names);
-    } else {
-      p.layers = fault::LayerSelection::parse(k.scalar(l, "protection.layers", "all, re:REGEX or a list"));
-    }
-  }
+  if (n["layers"]) p.layers = parse_layers(k, n["layers"], "protection.layers");
   return p;
 }
 
@@ -157,21 +162,7 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
       k.bad("fault_model", e.what());
     }
   }
-  if (k.has("layers")) {
-    const auto& l = root["layers"];
-    if (l.IsSequence()) {
-      std::vector<std::string> names;
-      for (const auto& x : l) names.push_back(k.scalar(x, "layers", "a layer name"));
-      if (names.empty()) k.bad("layers", "an empty list selects nothing; write 'all' or name layers");
-      c.layers = fault::LayerSelection::of(names);
-    } else {
-      try {
-        c.layers = fault::LayerSelection::parse(k.text("layers"));
-      } catch (const Error& e) {
-        k.bad("layers", e.what());
-      }
-    }
-  }
+  if (k.has("layers")) c.layers = parse_layers(k, root["layers"], "layers");
   if (k.has("bits")) c.bits = k.scalar(root["bits"], "bits", "all, a list, a range or a field");
   if (k.has("nonfinite")) {
     try {
