@@ -41,15 +41,6 @@ std::string campaign(const test::TempDir& d, const std::string& body, const std:
   return path;
 }
 
-void sql(const std::string& db, const std::string& statement) {
-  sqlite3* h = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-  char* err = nullptr;
-  EXPECT_EQ(sqlite3_exec(h, statement.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-  sqlite3_free(err);
-  sqlite3_close(h);
-}
-
 /// A finished exhaustive stuck-at store on LeNet-5's last layer, bits 30-31, 10 images.
 std::string exhaustive_store(const test::TempDir& d) {
   const std::string c = d.file("ex.yaml");
@@ -78,19 +69,19 @@ TEST(Hostile, ValidateChecksForgedFaultRowsAgainstThePopulation) {
   test::TempDir d;
   const auto db = exhaustive_store(d);
   std::filesystem::copy_file(db, d.file("bit.db"));
-  sql(d.file("bit.db"), "UPDATE faults SET bit = 40 WHERE trial = 3");
+  test::sql(d.file("bit.db"), "UPDATE faults SET bit = 40 WHERE trial = 3");
   expect_error("validate " + d.file("bit.db") + " --samples 1", {"bit.db", "trial 3", "bit 40", "outside the population"});
   std::filesystem::copy_file(db, d.file("index.db"));
-  sql(d.file("index.db"), "UPDATE faults SET flat_index = 99999 WHERE trial = 5");
+  test::sql(d.file("index.db"), "UPDATE faults SET flat_index = 99999 WHERE trial = 5");
   expect_error("validate " + d.file("index.db") + " --samples 1", {"index.db", "trial 5", "index 99999", "fc3.weight"});
   std::filesystem::copy_file(db, d.file("neg.db"));
-  sql(d.file("neg.db"), "UPDATE faults SET flat_index = -7 WHERE trial = 2");
+  test::sql(d.file("neg.db"), "UPDATE faults SET flat_index = -7 WHERE trial = 2");
   expect_error("report " + d.file("neg.db") + " -o " + d.file("n.html"), {"neg.db", "damaged result store", "trial 2"});
   std::filesystem::copy_file(db, d.file("meta.db"));
-  sql(d.file("meta.db"), "UPDATE meta SET value = 'abc' WHERE key = 'images'");
+  test::sql(d.file("meta.db"), "UPDATE meta SET value = 'abc' WHERE key = 'images'");
   expect_error("report " + d.file("meta.db") + " -o " + d.file("r.html"), {"meta.db", "metadata 'images' is 'abc'"});
   std::filesystem::copy_file(db, d.file("facts.db"));
-  sql(d.file("facts.db"), "UPDATE results SET facts = x'0102' WHERE trial = 1");
+  test::sql(d.file("facts.db"), "UPDATE results SET facts = x'0102' WHERE trial = 1");
   expect_error("export " + d.file("facts.db") + " --json " + d.file("e.json"), {"facts.db", "trial 1", "does not fit"});
 }
 
@@ -179,7 +170,7 @@ TEST(Hostile, CommandsRefuseToOverwriteTheirInput) {
 TEST(Hostile, ReadersLeaveAForeignOrEmptySqliteFileByteIdentical) {
   test::TempDir d;
   const std::string foreign = d.file("other.db"), empty = d.file("empty.db");
-  sql(foreign, "CREATE TABLE accounts(id INTEGER PRIMARY KEY, owner TEXT); INSERT INTO accounts VALUES(1, 'x');");
+  test::sql(foreign, "CREATE TABLE accounts(id INTEGER PRIMARY KEY, owner TEXT); INSERT INTO accounts VALUES(1, 'x');");
   test::write_bytes(empty, "");
   for (const auto& f : {foreign, empty}) {
     const std::string before = read_file(f);

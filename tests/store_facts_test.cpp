@@ -26,15 +26,6 @@ store::TrialRow row(int64_t trial, const std::vector<uint8_t>& facts) {
   return r;
 }
 
-void sql(const std::string& db, const std::string& statement) {
-  sqlite3* h = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-  char* err = nullptr;
-  EXPECT_EQ(sqlite3_exec(h, statement.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-  sqlite3_free(err);
-  sqlite3_close(h);
-}
-
 }  // namespace
 
 TEST(StoreFacts, GoldenSparseAndDenseFactsReadBackExactly) {
@@ -100,10 +91,10 @@ TEST(StoreFacts, ADamagedSparseEncodingIsRefused) {
     st.write_results({row(0, f)});
   }
   // Image index 60 of 50 (gap 60), then a varint without its fact byte.
-  sql(db, "UPDATE results SET facts = x'3C01' WHERE trial = 0");
+  test::sql(db, "UPDATE results SET facts = x'3C01' WHERE trial = 0");
   EXPECT_NE(test::error_of([&] { store::Store(db, store::OpenMode::read).trials(); }).find("damaged result store"),
             std::string::npos);
-  sql(db, "UPDATE results SET facts = x'0201FF' WHERE trial = 0");
+  test::sql(db, "UPDATE results SET facts = x'0201FF' WHERE trial = 0");
   EXPECT_NE(test::error_of([&] { store::Store(db, store::OpenMode::read).trials(); }).find("damaged result store"),
             std::string::npos);
 }

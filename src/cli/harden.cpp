@@ -5,6 +5,7 @@
 // and the residual is measured.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -74,6 +75,12 @@ Measured run_variant(const campaign::CampaignConfig& c, const std::string& db, b
 void harden(const HardenOptions& o) {
   refuse_overwrite(o.json, o.stores, "--json");
   if (!(o.target > 0 && o.target <= 1)) fail("--target {}: a fraction of the unprotected rate in (0, 1]", o.target);
+  // The verifying campaign is read before the advice is computed: a bad file fails fast.
+  std::optional<campaign::CampaignConfig> verify;
+  if (!o.verify.empty()) {
+    verify = campaign::load_campaign(o.verify);
+    if (!verify->protection.empty()) fail("{}: --verify needs a campaign without 'protection' (harden adds it)", o.verify);
+  }
   std::vector<fault::Scheme> schemes;
   for (const auto& s : split(o.schemes, ',')) {
     schemes.push_back(fault::parse_scheme(trim(s)));
@@ -148,8 +155,7 @@ void harden(const HardenOptions& o) {
                            {"overhead_bits", rec->overhead_bits}, {"residual", rec->residual},
                            {"protection", specs_json(specs)}};
     if (!o.verify.empty()) {
-      auto c = campaign::load_campaign(o.verify);
-      if (!c.protection.empty()) fail("{}: --verify needs a campaign without 'protection' (harden adds it)", o.verify);
+      const auto& c = *verify;
       std::filesystem::create_directories(o.out);
       const std::string plain = o.out + "/unprotected.db", guarded = o.out + "/protected.db";
       std::fprintf(stderr, "verifying with %s (the same faults twice)\n", o.verify.c_str());

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "util/error.h"
 
@@ -24,6 +25,15 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+void sql(const std::string& db, const std::string& statement) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(h, statement.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(h);
 }
 
 std::string cnnfi_binary() { return CNNFI_BINARY; }

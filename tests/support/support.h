@@ -36,6 +36,8 @@ std::string shared_data_dir();
 std::string source_dir();
 
 void write_bytes(const std::string& path, const std::string& bytes);
+/// Runs one SQL statement on an SQLite file (to damage or forge a store); failures are test failures.
+void sql(const std::string& db, const std::string& statement);
 
 /// The message of the cnnfi::Error `f` throws, or "" if it throws none.
 std::string error_of(const std::function<void()>& f);
