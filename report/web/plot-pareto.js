@@ -22,14 +22,16 @@ CNNFI.plot({
     return {
       option: {
         tooltip: { trigger: "item", formatter: (p) => esc(p.seriesName) + (p.data && p.data.plan ? "<br>" + esc(p.data.plan) : "") +
-                   "<br>overhead " + num(p.value[0], 2) + " % of the weight memory<br>residual " + num(p.value[1], 6) },
+                   "<br>overhead " + num(p.value[0], 2) + " % of the " + esc(advice.what || "weight memory") + "<br>residual " + num(p.value[1], 6) },
         legend: {}, grid: { containLabel: true, left: 50, right: 40 },
-        xAxis: { type: "value", name: "overhead (% of weight memory)", nameLocation: "middle", nameGap: 28 },
+        xAxis: { type: "value", name: advice.modules ? "overhead (% of the modules' bits)" : "overhead (% of weight memory)", nameLocation: "middle", nameGap: 28 },
         yAxis: { type: "value", name: "predicted residual rate", nameLocation: "middle", nameGap: 50 },
         series,
       },
-      note: "Each point is a plan on the Pareto set (no plan is both cheaper and less vulnerable); residual rate: critical-or-DUE outcomes per fault (uniform over the weight memory) and image, predicted for single-bit faults from " +
-            advice.stores.join(", ") + ". Memory " + advice.memory + ". cnnfi harden --verify measures a plan in a campaign.",
+      note: "Each point is a plan on the Pareto set (no plan is both cheaper and less vulnerable); residual rate: critical-or-DUE outcomes per fault (uniform over the " + (advice.what || "weight memory") + ") and image, predicted for single-bit faults from " +
+            advice.stores.join(", ") + ". " + (advice.modules ? "Modules (bits per forward pass, per-fault critical-or-DUE probability c): " +
+            advice.modules.map((m) => m.module + " " + m.bits.toLocaleString("en") + (m.c === null ? " unmeasured" : " c=" + num(m.c, 4))).join(", ") :
+            "Memory " + advice.memory) + ". cnnfi harden --verify measures a plan in a campaign.",
       columns: ["scheme", "plan", "overhead bits", "overhead", "share of memory", "residual", "removed"],
       rows: advice.pareto.map((p) => [p.scheme, p.plan, p.overhead_bits, p.overhead, p.memory_share, p.residual, p.removed]),
     };

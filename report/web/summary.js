@@ -88,7 +88,7 @@ function buildSummary(data) {
     const rows = (a.per_scheme || []).map((p) => [p.scheme, p.plan, p.overhead + " (" + pct(p.memory_share) + ")", pct(p.removed)]);
     card("What to protect",
          el("p", { class: "recommend", text: "Recommended: " + r.plan + ". It adds " + r.overhead + " (" + pct(r.memory_share) +
-           " of the " + a.memory + " weight memory) and removes " + pct(r.removed) + " of the predicted critical-or-DUE outcomes." }),
+           " of the " + a.memory + " " + (a.what || "weight memory") + ") and removes " + pct(r.removed) + " of the predicted critical-or-DUE outcomes." }),
          smallTable(["scheme", "cheapest plan removing ≥ 99 %", "overhead", "removed"], rows),
          el("p", { class: "note", text: "Predicted for single-bit faults from " + a.stores.join(", ") +
            "; verify with cnnfi harden --verify, which simulates the protection in a campaign. Parity corrects by reloading the word from a golden copy." }));
@@ -100,7 +100,7 @@ function buildSummary(data) {
     card("Protected campaigns", smallTable(["campaign", "protection", "overhead", "critical", "DUE"], prot.map((c) => {
       const sh = outcomeShares(c);
       const layers = (l) => { const n = l.split(", "); return n.length > 3 ? n.length + " layers (" + n.slice(0, 2).join(", ") + ", …)" : l; };
-      return [c.name, c.protection.guarded.map((g) => g.scheme + " of bits " + g.bits + " in " + layers(g.layers)).join("; "),
+      return [c.name, c.protection.guarded.map((g) => g.scheme + (g.modules ? " of modules " + g.modules : " of bits " + g.bits) + " in " + layers(g.layers)).join("; "),
               c.protection.overhead_bits.toLocaleString("en") + " bits", pct(sh.critical), pct(sh.due)];
     })));
   return s;

@@ -40,14 +40,15 @@ fault::LayerSelection parse_layers(const Keys& k, const YAML::Node& l, const std
 }
 
 /// protection: {scheme: tmr|secded|parity, bits: BITS (all), layers: all|[names]|re:X (all)}, or a
-/// list of such mappings (one scheme; different bits per layer).
+/// list of such mappings (one scheme; different bits per layer). Kind quantized guards modules
+/// instead of bits: {scheme, modules: all|[i8, w8, b32, o32, o8], layers}.
 fault::ProtectionSpec parse_protection(const Keys& k, const YAML::Node& n) {
   if (!n.IsMap()) k.bad("protection", "expected a mapping {scheme: tmr|secded|parity, bits: ..., layers: ...} or a list of them");
   fault::ProtectionSpec p;
   for (const auto& kv : n) {
     const std::string key = k.scalar(kv.first, "protection", "a key name");
-    if (key != "scheme" && key != "bits" && key != "layers")
-      k.bad("protection", "unknown key '" + key + "'; protection reads scheme, bits, layers");
+    if (key != "scheme" && key != "bits" && key != "layers" && key != "modules")
+      k.bad("protection", "unknown key '" + key + "'; protection reads scheme, bits, layers, modules");
   }
   if (!n["scheme"]) k.bad("protection", "needs 'scheme' (tmr, secded or parity)");
   try {
@@ -57,6 +58,16 @@ fault::ProtectionSpec parse_protection(const Keys& k, const YAML::Node& n) {
   }
   if (n["bits"]) p.bits = k.scalar(n["bits"], "protection.bits", "all, a list, a range or a field");
   if (n["layers"]) p.layers = parse_layers(k, n["layers"], "protection.layers");
+  if (n["modules"]) {
+    if (n["bits"]) k.bad("protection", "'modules' guards every bit of a quantised module; remove 'bits'");
+    const YAML::Node& m = n["modules"];
+    if (m.IsSequence()) {
+      if (m.size() == 0) k.bad("protection.modules", "an empty list guards nothing");
+      for (const auto& x : m) p.modules += (p.modules.empty() ? "" : ",") + k.scalar(x, "protection.modules", "a module name");
+    } else {
+      p.modules = k.scalar(m, "protection.modules", "all or a list of i8, w8, b32, o32, o8");
+    }
+  }
   return p;
 }
 

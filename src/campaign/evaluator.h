@@ -50,6 +50,8 @@ class TrialEvaluator {
   virtual const std::vector<int64_t>& golden_top1() = 0;
   virtual const std::vector<int64_t>& labels() = 0;
   virtual std::vector<TrialResult> run_plans(const std::vector<const store::TrialPlan*>& trials) = 0;
+  /// Whether it applies the campaign's `protection` itself (and records it in the metadata).
+  virtual bool applies_protection() const { return false; }
 };
 
 class FaultEvaluator : public TrialEvaluator {

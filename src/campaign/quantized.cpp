@@ -12,6 +12,8 @@
 //            evaluated ones); calibration_images: 500 (the first ones)
 //   weights: channel (default) | tensor, the w8 scale granularity
 //   range_restriction: none (default) | o32 | o8 | both: clamp to the calibrated range (what-if)
+//   protection: {scheme: tmr|secded|parity, modules: all|[i8, ...], layers: all|[weights]}: the
+//            guarded modules (quant/guard.h): a what-if whose faults are the unprotected run's
 // The common keys layers (which layers' modules are fault sites) apply; format must be fp32 (the
 // float model that is quantised), fault_model flip (single-bit upsets), bits all.
 #include <fmt/format.h>
@@ -22,6 +24,7 @@
 #include "data/spec.h"
 #include "eval/evaluate.h"
 #include "eval/metrics.h"
+#include "quant/guard.h"
 #include "quant/model.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -72,6 +75,11 @@ class QuantEvaluator : public TrialEvaluator {
       }
       if (!c.layers.regex.empty()) fail("{}: key 'layers': kind 'quantized' takes a list of weight names", c.file);
     }
+    try {
+      guard_ = quant::ModuleGuard(model_, c.protection);
+    } catch (const Error& e) {
+      fail("{}: key 'protection': {}", c.file, e.what());
+    }
     nlohmann::json sets = nlohmann::json::array();
     for (size_t s = 0; s < o.modules.size(); ++s) {
       samplers_.emplace_back(model_, o.modules[s], site);
@@ -96,8 +104,18 @@ class QuantEvaluator : public TrialEvaluator {
                          {"layers", layers},
                          {"sets", sets}}
               .dump();
+      if (guard_.any()) {
+        nlohmann::json guarded = nlohmann::json::array();
+        for (const auto& p : c.protection)
+          guarded.push_back({{"scheme", fault::to_string(p.scheme)}, {"modules", p.modules}, {"layers", p.layers.describe()}});
+        ctx.meta->extra["protection"] =
+            nlohmann::json{{"guarded", guarded}, {"overhead_bits", guard_.overhead_bits(model_)},
+                           {"per", "forward pass"}}
+                .dump();
+      }
     }
   }
+  bool applies_protection() const override { return true; }
 
   const std::vector<uint8_t>& golden_facts() override {
     if (facts_.empty()) {
@@ -140,14 +158,20 @@ class QuantEvaluator : public TrialEvaluator {
         }
         const uint64_t seed = trial_seed(ctx_.config.seed, static_cast<uint64_t>(trials[k]->trial), 0);
         std::vector<quant::Fault> faults;
+        std::vector<bool> detected(static_cast<size_t>(count), false);
         for (int64_t i = b.start; i < b.start + count; ++i) {
-          auto f = samplers_[set].draw(n, seed, i);
+          bool due = false;
+          auto f = guard_.apply(samplers_[set].draw(n, seed, i), due);
+          detected[static_cast<size_t>(i - b.start)] = due;
           faults.insert(faults.end(), f.begin(), f.end());
         }
         model_.arm(faults, b.start, count);
         const at::Tensor logits = ctx_.exec.forward(b.images);
         model_.disarm();
+        const size_t from = results[k].facts.size();
         append_facts(logits, golden, results[k].facts);
+        for (size_t j = 0; j < detected.size(); ++j)
+          if (detected[j]) results[k].facts[from + j] |= kDetected;
       }
     }
     return results;
@@ -156,6 +180,7 @@ class QuantEvaluator : public TrialEvaluator {
  private:
   EvaluatorContext ctx_;
   quant::QuantizedModel model_;
+  quant::ModuleGuard guard_;
   std::vector<quant::FaultSampler> samplers_;
   std::map<std::string, std::pair<size_t, int64_t>> points_;
   std::vector<uint8_t> facts_;

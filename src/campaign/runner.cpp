@@ -100,10 +100,10 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   std::unique_ptr<TrialEvaluator> evaluator =
       c.options->make_evaluator(EvaluatorContext{c, exec, *source, pre, c.batch, &meta});
   const bool protect = std::any_of(c.protection.begin(), c.protection.end(), [](const auto& p) { return p.any(); });
-  if (evaluator && protect)
+  if (evaluator && protect && !evaluator->applies_protection())
     fail("{}: key 'protection' guards weight memory for the fault-list kinds; kind '{}' injects otherwise", c.file,
          c.kind);
-  if (protect) {
+  if (protect && !evaluator) {
     // Resolved against the model (unknown layers or bits are errors here); recorded with the
     // memory it costs, for the report and `cnnfi harden`.
     int64_t overhead = 0;

@@ -63,13 +63,19 @@ void run_campaigns(const DemoOptions& o) {
   print_harden({o.out_dir + "/bit-sweep.db", o.out_dir + "/layer-wise.db"}, o.campaigns_dir + "/harden-verify.yaml", hard);
   stores.push_back(hard + "/unprotected.db");
   stores.push_back(hard + "/protected.db");
+  std::printf("\n== what to protect in the integer arithmetic: cnnfi harden on the quantised store, verified by a campaign\n");
+  std::fflush(stdout);
+  const std::string hardq = o.out_dir + "/harden-quantized";
+  for (const char* f : {"unprotected.db", "protected.db"})
+    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(hardq + "/" + f + ext);
+  print_harden({o.out_dir + "/quantized.db"}, o.campaigns_dir + "/harden-quantized-verify.yaml", hardq);
   const std::string report = o.out_dir + "/report.html";
   write_report(stores, report);
   std::printf("\nReport: %s (cnnfi report ... --pdf FILE prints it)\n", fs::absolute(report).c_str());
   std::printf("\nFull size (all 10,000 test images): cnnfi run %s/examples/resnet20-bit-sweep.yaml (and "
               "resnet20-incremental-fp32.yaml, resnet20-incremental-q8.yaml, resnet20-layer-wise.yaml: R = 60), "
               "ccdf-quantized.yaml and ccdf-fat-quantized.yaml (R = 3); then cnnfi harden on the bit-sweep and layer-wise "
-              "stores --verify resnet20-incremental-fp32.yaml\n",
+              "stores --verify resnet20-incremental-fp32.yaml, and on the ccdf-quantized store\n",
               CNNFI_SOURCE_DIR);
 }
 

@@ -1,5 +1,6 @@
 // cnnfi harden: from result stores of weight-fault campaigns, the protection plans for weight
-// memory (TMR, SEC-DED, parity with reload), their exact overhead, the Pareto set of overhead
+// memory (TMR, SEC-DED, parity with reload) -- or, from stores of kind quantized, for the
+// quantised modules (advice/modules.h) -- their exact overhead, the Pareto set of overhead
 // against predicted residual vulnerability, and a recommendation; with --verify, the
 // recommendation is simulated in a campaign run twice (unprotected, protected: the same faults)
 // and the residual is measured.
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "advice/harden.h"
+#include "advice/modules.h"
 #include "campaign/config.h"
 #include "campaign/outcome.h"
 #include "campaign/runner.h"
@@ -35,7 +37,9 @@ struct HardenOptions {
 nlohmann::json specs_json(const std::vector<fault::ProtectionSpec>& specs) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& s : specs) {
-    nlohmann::json e{{"scheme", fault::to_string(s.scheme)}, {"bits", s.bits}};
+    nlohmann::json e{{"scheme", fault::to_string(s.scheme)}};
+    if (s.modules.empty()) e["bits"] = s.bits;
+    else e["modules"] = split(s.modules, ',');
     e["layers"] = s.layers.all() ? nlohmann::json("all") : nlohmann::json(s.layers.names);
     j.push_back(e);
   }
@@ -72,6 +76,86 @@ Measured run_variant(const campaign::CampaignConfig& c, const std::string& db, b
   return measure(db);
 }
 
+/// Runs the verifying campaign without and with `specs` and prints what it measured.
+nlohmann::json verify_plan(const HardenOptions& o, const campaign::CampaignConfig& c,
+                           const std::vector<fault::ProtectionSpec>& specs, double predicted) {
+  std::filesystem::create_directories(o.out);
+  const std::string plain = o.out + "/unprotected.db", guarded = o.out + "/protected.db";
+  std::fprintf(stderr, "verifying with %s (the same faults twice)\n", o.verify.c_str());
+  const Measured a = run_variant(c, plain, o.resume);
+  const auto p = campaign::parse_campaign(c.yaml + "\n# added by cnnfi harden --verify\nprotection: " +
+                                              specs_json(specs).dump() + "\n",
+                                          c.file);
+  const Measured b = run_variant(p, guarded, o.resume);
+  const double measured = a.rate > 0 ? b.rate / a.rate : 0;
+  std::printf("\nverified on %s (%lld trials each):\n", o.verify.c_str(), static_cast<long long>(a.trials));
+  std::printf("  critical-or-DUE per image: unprotected %.4g, protected %.4g (of which DUE %.4g)\n", a.rate, b.rate,
+              b.due);
+  std::printf("  residual / unprotected: measured %.4g, predicted %.4g\n", measured, predicted);
+  return {{"campaign", o.verify}, {"unprotected_store", plain}, {"protected_store", guarded},
+          {"trials", a.trials}, {"unprotected_rate", a.rate}, {"protected_rate", b.rate},
+          {"protected_due", b.due}, {"measured_ratio", measured}, {"predicted_ratio", predicted}};
+}
+
+/// Advice for the quantised modules (advice/modules.h).
+void harden_modules(const HardenOptions& o, const std::vector<fault::Scheme>& schemes,
+                    const std::optional<campaign::CampaignConfig>& verify) {
+  if (verify && verify->kind != "quantized")
+    fail("{}: --verify of quantised-module advice needs a campaign of kind quantized, not '{}'", o.verify, verify->kind);
+  const auto v = advice::read_module_vulnerability(o.stores);
+  const double base = v.unprotected();
+  const int64_t memory = v.total_bits();
+  std::printf("quantised modules of %s: %s vulnerable per forward pass\n", v.model.c_str(), advice::format_bits(memory).c_str());
+  for (const auto& s : v.stores) std::printf("  from %s\n", s.c_str());
+  std::printf("\n  %-6s %14s %10s %14s %12s\n", "module", "bits", "of all", "per-fault c", "(trial, image)");
+  for (auto m : quant::kAllModules) {
+    const auto i = static_cast<size_t>(m);
+    if (v.measured(m))
+      std::printf("  %-6s %14lld %9.2f%% %14.4g %12lld\n", quant::to_string(m).c_str(), static_cast<long long>(v.bits[i]),
+                  100.0 * static_cast<double>(v.bits[i]) / static_cast<double>(memory), v.c[i],
+                  static_cast<long long>(v.images[i]));
+    else
+      std::printf("  %-6s %14lld %9.2f%% %14s %12s\n", quant::to_string(m).c_str(), static_cast<long long>(v.bits[i]),
+                  100.0 * static_cast<double>(v.bits[i]) / static_cast<double>(memory), "unmeasured", "(as 0)");
+  }
+  std::printf("unprotected: %.4g critical-or-DUE outcomes per fault and image (a fault uniform over the vulnerable bits)\n",
+              base);
+  const auto all = advice::module_candidates(v, schemes);
+  const auto front = advice::pareto(all);
+  auto row = [&](const advice::Plan& p) {
+    std::printf("  %12s %9.2f%% %12.4g %8.2f%%  %s\n", advice::format_bits(p.overhead_bits).c_str(),
+                100.0 * static_cast<double>(p.overhead_bits) / static_cast<double>(memory), p.residual,
+                base > 0 ? 100.0 * (1 - p.residual / base) : 0.0, p.describe.c_str());
+  };
+  std::printf("\nPareto set, %zu plans (check bits per forward pass against predicted residual):\n", front.size());
+  std::printf("  %12s %10s %12s %9s  %s\n", "overhead", "of bits", "residual", "removed", "plan");
+  for (const auto& p : front) row(p);
+  nlohmann::json j{{"model", v.model}, {"modules", true}, {"memory_bits", memory}, {"unprotected", base},
+                   {"stores", v.stores}, {"target", o.target}};
+  j["pareto"] = nlohmann::json::array();
+  for (const auto& p : front)
+    j["pareto"].push_back({{"scheme", fault::to_string(p.scheme)}, {"plan", p.describe},
+                           {"overhead_bits", p.overhead_bits}, {"residual", p.residual}});
+  const advice::Plan* rec = advice::recommend(front, base, o.target);
+  if (!rec) {
+    std::printf("\nno plan reaches %.3g x the unprotected rate%s\n", o.target,
+                base <= 0 ? " (nothing measured is vulnerable)" : "");
+  } else {
+    const auto specs = advice::module_specs(*rec);
+    std::printf("\nrecommended (cheapest plan with residual <= %.3g x unprotected): %s\n", o.target, rec->describe.c_str());
+    std::printf("  costs %s per forward pass (%.2f%% of the vulnerable bits), predicted residual %.4g (%.2f%% removed)\n",
+                advice::format_bits(rec->overhead_bits).c_str(),
+                100.0 * static_cast<double>(rec->overhead_bits) / static_cast<double>(memory), rec->residual,
+                100.0 * (1 - rec->residual / base));
+    std::printf("  as a campaign key: protection: %s\n", specs_json(specs).dump().c_str());
+    j["recommendation"] = {{"scheme", fault::to_string(rec->scheme)}, {"plan", rec->describe},
+                           {"overhead_bits", rec->overhead_bits}, {"residual", rec->residual},
+                           {"protection", specs_json(specs)}};
+    if (verify) j["verify"] = verify_plan(o, *verify, specs, base > 0 ? rec->residual / base : 0);
+  }
+  if (!o.json.empty()) std::ofstream(o.json) << j.dump(2) << "\n";
+}
+
 void harden(const HardenOptions& o) {
   refuse_overwrite(o.json, o.stores, "--json");
   if (!(o.target > 0 && o.target <= 1)) fail("--target {}: a fraction of the unprotected rate in (0, 1]", o.target);
@@ -86,6 +170,7 @@ void harden(const HardenOptions& o) {
     schemes.push_back(fault::parse_scheme(trim(s)));
     if (schemes.back() == fault::Scheme::none) fail("--schemes: 'none' protects nothing; choose among tmr, secded, parity");
   }
+  if (advice::is_quantized_store(o.stores.at(0))) return harden_modules(o, schemes, verify);
   const auto v = advice::read_vulnerability(o.stores, o.model);
   const double base = v.unprotected();
   const int64_t memory = v.words() * v.width;
@@ -154,25 +239,7 @@ void harden(const HardenOptions& o) {
     j["recommendation"] = {{"scheme", fault::to_string(rec->scheme)}, {"plan", rec->describe},
                            {"overhead_bits", rec->overhead_bits}, {"residual", rec->residual},
                            {"protection", specs_json(specs)}};
-    if (!o.verify.empty()) {
-      const auto& c = *verify;
-      std::filesystem::create_directories(o.out);
-      const std::string plain = o.out + "/unprotected.db", guarded = o.out + "/protected.db";
-      std::fprintf(stderr, "verifying with %s (the same faults twice)\n", o.verify.c_str());
-      const Measured a = run_variant(c, plain, o.resume);
-      const auto p = campaign::parse_campaign(c.yaml + "\n# added by cnnfi harden --verify\nprotection: " +
-                                                  specs_json(specs).dump() + "\n",
-                                              c.file);
-      const Measured b = run_variant(p, guarded, o.resume);
-      const double measured = a.rate > 0 ? b.rate / a.rate : 0, predicted = base > 0 ? rec->residual / base : 0;
-      std::printf("\nverified on %s (%lld trials each):\n", o.verify.c_str(), static_cast<long long>(a.trials));
-      std::printf("  critical-or-DUE per image: unprotected %.4g, protected %.4g (of which DUE %.4g)\n", a.rate, b.rate,
-                  b.due);
-      std::printf("  residual / unprotected: measured %.4g, predicted %.4g\n", measured, predicted);
-      j["verify"] = {{"campaign", o.verify}, {"unprotected_store", plain}, {"protected_store", guarded},
-                     {"trials", a.trials}, {"unprotected_rate", a.rate}, {"protected_rate", b.rate},
-                     {"protected_due", b.due}, {"measured_ratio", measured}, {"predicted_ratio", predicted}};
-    }
+    if (verify) j["verify"] = verify_plan(o, *verify, specs, base > 0 ? rec->residual / base : 0);
   }
   if (!o.json.empty()) std::ofstream(o.json) << j.dump(2) << "\n";
 }
@@ -192,7 +259,8 @@ void print_harden(const std::vector<std::string>& stores, const std::string& ver
 void setup_harden(CLI::App& app) {
   auto o = std::make_shared<HardenOptions>();
   auto* sub = app.add_subcommand("harden", "propose protection of weight memory from result stores, and verify it");
-  sub->add_option("stores", o->stores, "stores of weight-fault campaigns (bit-sweep, layer-wise, exhaustive, sfi, single)")
+  sub->add_option("stores", o->stores, "stores of weight-fault campaigns (bit-sweep, layer-wise, exhaustive, sfi, single), or of "
+                                "kind quantized (module advice)")
       ->required();
   sub->add_option("--model", o->model, "the model (default: the path the stores recorded)");
   sub->add_option("--schemes", o->schemes, "schemes to consider (default tmr,secded,parity)");

@@ -63,6 +63,7 @@ WordVerdict protect(Scheme s, uint32_t mask, uint32_t old_word, uint32_t new_wor
 
 std::string ProtectionSpec::describe() const {
   if (!any()) return "none";
+  if (!modules.empty()) return fmt::format("{} of modules {} in layers {}", to_string(scheme), modules, layers.describe());
   return fmt::format("{} of bits {} in layers {}", to_string(scheme), bits, layers.describe());
 }
 
@@ -72,6 +73,9 @@ Scheme one_scheme(const std::vector<ProtectionSpec>& specs) {
   Scheme s = Scheme::none;
   for (const auto& p : specs) {
     if (!p.any()) continue;
+    if (!p.modules.empty())
+      fail("protection: 'modules' ({}) guards quantised arithmetic (kind quantized); weight memory is guarded by 'bits'",
+           p.modules);
     if (s != Scheme::none && s != p.scheme)
       fail("protection: one scheme per campaign, got {} and {}", to_string(s), to_string(p.scheme));
     s = p.scheme;

@@ -32,6 +32,9 @@ struct ProtectionSpec {
   Scheme scheme = Scheme::none;
   std::string bits = "all";  ///< bits of every word guarded (same syntax as the campaign's `bits`)
   LayerSelection layers;     ///< guarded layers (all)
+  /// Quantised modules guarded (kind quantized: "all" or a list such as "b32,o32"); empty: the
+  /// protection is of weight memory.
+  std::string modules;
   bool any() const { return scheme != Scheme::none; }
   std::string describe() const;
 };

@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "advice/harden.h"
+#include "advice/modules.h"
 #include "campaign/estimates.h"
 #include "campaign/summary.h"
 #include "onnx/import.h"
@@ -223,6 +224,57 @@ std::string caption(const json& c, const store::Meta& meta) {
 
 /// The advisor's answer for the weight-fault stores of the first model that has any (see
 /// advice/harden.h), or null when none can advise.
+json advice_json(const std::vector<std::string>& stores, const json& campaigns);
+
+/// The advisor's answer for the quantised-module stores (advice/modules.h) of the first model
+/// that has any, in advice_json's shape; null when there are none.
+json module_advice_json(const std::vector<std::string>& stores, const json& campaigns) {
+  std::vector<std::string> usable;
+  std::string sha;
+  for (size_t i = 0; i < stores.size(); ++i) {
+    const auto& c = campaigns[i];
+    if (c["kind"] != "quantized" || c.contains("protection")) continue;
+    if (sha.empty()) sha = c["model_sha256"];
+    if (c["model_sha256"] == sha) usable.push_back(stores[i]);
+  }
+  if (usable.empty()) return nullptr;
+  try {
+    const auto v = advice::read_module_vulnerability(usable);
+    const double base = v.unprotected();
+    const std::vector<fault::Scheme> schemes = {fault::Scheme::tmr, fault::Scheme::secded, fault::Scheme::parity};
+    const auto all = advice::module_candidates(v, schemes);
+    const auto front = advice::pareto(all);
+    const int64_t memory = v.total_bits();
+    auto plan = [&](const advice::Plan& p) {
+      return json{{"scheme", fault::to_string(p.scheme)}, {"plan", p.describe}, {"overhead_bits", p.overhead_bits},
+                  {"overhead", advice::format_bits(p.overhead_bits)},
+                  {"memory_share", static_cast<double>(p.overhead_bits) / static_cast<double>(memory)},
+                  {"residual", p.residual}, {"removed", base > 0 ? 1 - p.residual / base : 0.0}};
+    };
+    json j{{"stores", usable}, {"memory_bits", memory}, {"memory", advice::format_bits(memory)},
+           {"what", "vulnerable bits of the quantised modules per forward pass"}, {"unprotected", base}, {"target", 0.01}};
+    j["modules"] = json::array();
+    for (auto m : quant::kAllModules) {
+      const auto i = static_cast<size_t>(m);
+      j["modules"].push_back({{"module", quant::to_string(m)}, {"bits", v.bits[i]},
+                              {"c", v.measured(m) ? json(v.c[i]) : json(nullptr)}});
+    }
+    j["pareto"] = json::array();
+    for (const auto& p : front) j["pareto"].push_back(plan(p));
+    j["per_scheme"] = json::array();
+    for (const auto s : schemes) {
+      std::vector<advice::Plan> mine;
+      for (const auto& p : all)
+        if (p.scheme == s) mine.push_back(p);
+      if (const auto* p = advice::recommend(mine, base, 0.01)) j["per_scheme"].push_back(plan(*p));
+    }
+    if (const auto* r = advice::recommend(front, base, 0.01)) j["recommendation"] = plan(*r);
+    return j;
+  } catch (const Error& e) {
+    return json{{"unavailable", e.what()}};
+  }
+}
+
 json advice_json(const std::vector<std::string>& stores, const json& campaigns) {
   std::vector<std::string> usable;
   std::string sha, format;
@@ -233,7 +285,7 @@ json advice_json(const std::vector<std::string>& stores, const json& campaigns) 
     if (sha.empty()) sha = c["model_sha256"], format = c["meta"]["format"];
     if (c["model_sha256"] == sha && c["meta"]["format"] == format) usable.push_back(stores[i]);
   }
-  if (usable.empty()) return nullptr;
+  if (usable.empty()) return module_advice_json(stores, campaigns);
   try {
     const auto v = advice::read_vulnerability(usable);
     const double base = v.unprotected();
@@ -247,7 +299,7 @@ json advice_json(const std::vector<std::string>& stores, const json& campaigns) 
                   {"residual", p.residual}, {"removed", base > 0 ? 1 - p.residual / base : 0.0}};
     };
     json j{{"stores", usable}, {"memory_bits", memory}, {"memory", advice::format_bits(memory)},
-           {"unprotected", base}, {"target", 0.01}};
+           {"what", "weight memory"}, {"unprotected", base}, {"target", 0.01}};
     j["pareto"] = json::array();
     for (const auto& p : front) j["pareto"].push_back(plan(p));
     j["per_scheme"] = json::array();
