@@ -14,6 +14,7 @@ PACKAGES=(
   dataset-fashion-mnist   # Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist
   libonnx-testdata        # official ONNX node test cases (conformance suite)
   chromium                # headless browser: the report tests render the HTML report
+  poppler-utils           # pdftotext/pdfinfo: the report test reads back the text of cnnfi report --pdf
   clang libfuzzer-14-dev libclang-rt-14-dev   # fuzz targets (scripts/fuzz.sh: libFuzzer, ASan, UBSan)
 )
 

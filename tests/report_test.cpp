@@ -251,6 +251,39 @@ TEST(Report, TheDemoCampaignsRenderWithTheWholeResNetGraph) {
   for (size_t at = bytes.find("/Type /Page"); at != std::string::npos; at = bytes.find("/Type /Page", at + 1))
     pages += at + 11 < bytes.size() && bytes[at + 11] != 's';
   EXPECT_GE(pages, 4);
+  // Its text, read back by poppler's pdftotext (scripts/setup.sh installs poppler-utils): the
+  // summary with the recommendation on page 1, the captions and the campaign details after it.
+  if (std::system("pdftotext -v >/dev/null 2>&1") != 0) GTEST_SKIP() << "pdftotext is not installed (scripts/setup.sh installs poppler-utils)";
+  ASSERT_EQ(std::system(("pdfinfo " + d.file("demo.pdf") + " > " + d.file("info.txt")).c_str()), 0);
+  {
+    std::istringstream info(read_file(d.file("info.txt")));
+    std::string line;
+    int reported = -1;
+    while (std::getline(info, line))
+      if (line.rfind("Pages:", 0) == 0) reported = std::stoi(line.substr(6));
+    EXPECT_EQ(reported, pages) << read_file(d.file("info.txt"));
+  }
+  ASSERT_EQ(std::system(("pdftotext -f 1 -l 1 " + d.file("demo.pdf") + " " + d.file("p1.txt")).c_str()), 0);
+  ASSERT_EQ(std::system(("pdftotext " + d.file("demo.pdf") + " " + d.file("all.txt")).c_str()), 0);
+  auto flat = [](std::string t) {  // line and page breaks of the layout become spaces
+    for (auto& ch : t) ch = ch == '\n' || ch == '\f' ? ' ' : ch;
+    std::string out;
+    for (char ch : t) if (!(ch == ' ' && !out.empty() && out.back() == ' ')) out += ch;
+    return out;
+  };
+  const std::string p1 = flat(read_file(d.file("p1.txt"))), all = flat(read_file(d.file("all.txt")));
+  // Page 1 opens with the summary: the model line and the most vulnerable layer, as on the page.
+  EXPECT_NE(p1.find("Summary"), std::string::npos) << p1.substr(0, 2000);
+  EXPECT_LT(p1.find("Summary"), p1.find("Most vulnerable layers")) << p1.substr(0, 2000);
+  EXPECT_NE(p1.find("fault-free top-1"), std::string::npos) << p1.substr(0, 2000);
+  // The recommendation, worded as the page words it, comes with the summary, before the plots.
+  const size_t rec = dom.find("Recommended: ");
+  const std::string plan = dom.substr(rec + 13, dom.find(". It adds", rec) - rec - 13);
+  const size_t in_pdf = all.find("Recommended: " + plan);
+  EXPECT_NE(in_pdf, std::string::npos) << plan << "\n" << all.substr(0, 4000);
+  EXPECT_LT(in_pdf, all.find("Accuracy vs number of faults"));
+  for (const char* part : {"Accuracy vs number of faults", "Campaign details", "Campaign config as run"})
+    EXPECT_NE(all.find(part), std::string::npos) << part;
   chromium("--hide-scrollbars --window-size=1300,6000 --screenshot=" + d.file("demo.png") + " file://" + d.file("demo.html"));
   EXPECT_TRUE(std::filesystem::exists(d.file("demo.png")));
   if (const char* keep = std::getenv("CNNFI_TEST_ARTIFACTS"))
