@@ -69,6 +69,7 @@ function main() {
       rows: built.rows.length,
     };
   }
+  if (data.fits && data.fits.length) root.append(buildFits(data));
   const models = [...new Set(data.campaigns.map((c) => c.model_sha256))];
   for (const sha of models) {
     const graph = data.graphs[sha];

@@ -24,9 +24,11 @@ void setup_tolerance(CLI::App& app);
 void setup_quantize(CLI::App& app);
 void setup_harden(CLI::App& app);
 void setup_merge(CLI::App& app);
+void setup_fit(CLI::App& app);
 
 /// Writes the HTML report of `stores` to `output` (used by report and demo).
-void write_report(const std::vector<std::string>& stores, const std::string& output);
+void write_report(const std::vector<std::string>& stores, const std::string& output,
+                  const std::vector<std::string>& fits = {});
 
 /// Runs one campaign file (used by run and demo); returns the number of trials.
 int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume, double budget_hours = 24,
@@ -36,7 +38,8 @@ void print_summary(const std::string& db);
 void merge_stores(const std::vector<std::string>& shards, const std::string& output);
 /// Faults per inference each quantized store's model tolerates at `loss`, and the ratio to the first.
 void print_tolerance(const std::vector<std::string>& stores, double loss, const std::string& json = "");
-/// The hardening advice from weight-fault stores; with `verify` (a campaign file), the recommended
+/// The hardening advice from weight-fault stores, or from quantized stores (module advice); with
+/// `verify` (a campaign file), the recommended
 /// protection is run against the same faults unprotected and protected into `out`.
 void print_harden(const std::vector<std::string>& stores, const std::string& verify, const std::string& out,
                   const std::string& json = "");

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   cnnfi::cli::setup_tolerance(app);
   cnnfi::cli::setup_harden(app);
   cnnfi::cli::setup_merge(app);
+  cnnfi::cli::setup_fit(app);
   cnnfi::cli::setup_quantize(app);
   try {
     app.parse(argc, argv);

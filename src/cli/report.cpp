@@ -4,7 +4,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "campaign/trials_table.h"
 #include "cli/commands.h"
+#include "stats/formula.h"
+#include "stats/ols.h"
 #include "report/data.h"
 #include "report/html.h"
 #include "util/error.h"
@@ -12,9 +15,22 @@
 
 namespace cnnfi::cli {
 
-void write_report(const std::vector<std::string>& stores, const std::string& output) {
+void write_report(const std::vector<std::string>& stores, const std::string& output,
+                  const std::vector<std::string>& fits) {
   refuse_overwrite(output, stores, "-o");
-  const auto data = report::report_data(stores);
+  // Formulas first: a bad one fails before the stores are read.
+  std::vector<stats::Formula> formulas;
+  for (const auto& f : fits) formulas.push_back(stats::parse_formula(f));
+  auto data = report::report_data(stores);
+  if (!formulas.empty()) {
+    const auto table = campaign::trials_table(stores);
+    data["fits"] = nlohmann::json::array();
+    for (const auto& f : formulas) {
+      auto j = stats::to_json(stats::fit(f, table));
+      j["inputs"] = stores;
+      data["fits"].push_back(j);
+    }
+  }
   for (const auto& c : data["campaigns"])
     if (!c["complete"].get<bool>())
       std::fprintf(stderr, "cnnfi report: %s: the campaign is not finished (%lld of %lld trials); the report shows the finished ones\n",
@@ -61,17 +77,20 @@ void setup_report(CLI::App& app) {
   auto stores = std::make_shared<std::vector<std::string>>();
   auto output = std::make_shared<std::string>("report.html");
   auto pdf = std::make_shared<std::string>();
+  auto fits = std::make_shared<std::vector<std::string>>();
   auto* sub = app.add_subcommand("report", "self-contained HTML report of one or several result stores");
   sub->add_option("stores", *stores, "result stores (.db); several are shown side by side")->required();
   sub->add_option("-o,--output", *output, "the HTML file (default report.html)");
   sub->add_option("--pdf", *pdf, "also print it to this PDF (headless Chromium; every section open)");
-  sub->callback([stores, output, pdf] {
+  sub->add_option("--fit", *fits, "a regression model over the stores' trials, e.g. 'accuracy ~ modules*faults' "
+                                  "(repeatable; see cnnfi fit)");
+  sub->callback([stores, output, pdf, fits] {
     if (!pdf->empty()) {
       std::vector<std::string> inputs = *stores;
       inputs.push_back(*output);
       refuse_overwrite(*pdf, inputs, "--pdf");
     }
-    write_report(*stores, *output);
+    write_report(*stores, *output, *fits);
     std::printf("%s\n", output->c_str());
     if (!pdf->empty()) {
       write_pdf(*output, *pdf);

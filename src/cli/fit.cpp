@@ -1,0 +1,83 @@
+// cnnfi fit: ordinary least squares from a model formula over the trials of result stores (one
+// row per trial, campaign/trials_table.h) or a CSV file, printed as R's summary.lm prints it and
+// optionally written as JSON (stats/ols.h: coding, method, statistics).
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "campaign/trials_table.h"
+#include "cli/commands.h"
+#include "stats/formula.h"
+#include "stats/ols.h"
+#include "util/error.h"
+#include "util/file.h"
+#include "util/strings.h"
+
+namespace cnnfi::cli {
+
+namespace {
+
+std::string stars(double p) { return !(p == p) ? "" : p < 0.01 ? "**" : p < 0.05 ? "*" : ""; }
+
+}  // namespace
+
+void print_fit(const stats::FitResult& r) {
+  std::printf("%s   (ordinary least squares, n = %lld)\n", r.formula.c_str(), static_cast<long long>(r.n));
+  for (const auto& [f, levels] : r.factors)
+    std::printf("  factor %s: reference %s; levels %s\n", f.c_str(), levels.front().c_str(), join(levels, ", ").c_str());
+  size_t w = 12;
+  for (const auto& c : r.terms) w = std::max(w, c.term.size());
+  std::printf("\n  %-*s %15s %13s %10s %11s\n", static_cast<int>(w), "term", "estimate", "std. error", "t value", "Pr(>|t|)");
+  for (const auto& c : r.terms)
+    std::printf("  %-*s %15.6g %13.4g %10.4g %11.3g %s\n", static_cast<int>(w), c.term.c_str(), c.estimate, c.std_error, c.t, c.p,
+                stars(c.p).c_str());
+  std::printf("  (** p < 0.01, * p < 0.05, as the seed's tables mark them)\n\n");
+  std::printf("residual standard error %.6g on %lld degrees of freedom\n", r.sigma, static_cast<long long>(r.df_residual));
+  std::printf("R-squared %.6f, adjusted R-squared %.6f\n", r.r2, r.adj_r2);
+  std::printf("F %.6g on %lld and %lld degrees of freedom, p %.3g\n", r.f, static_cast<long long>(r.f_df1),
+              static_cast<long long>(r.df_residual), r.f_p);
+}
+
+namespace {
+
+struct FitOptions {
+  std::string formula, csv, json;
+  std::vector<std::string> stores;
+};
+
+void run_fit(const FitOptions& o) {
+  if (o.stores.size() == 1 && o.csv.empty() && o.stores[0].size() > 4 &&
+      o.stores[0].compare(o.stores[0].size() - 4, 4, ".csv") == 0)
+    fail("fit: {} looks like a CSV file; give it with --csv", o.stores[0]);
+  if (o.csv.empty() == o.stores.empty()) fail("fit: give either --csv FILE or result stores, not both");
+  std::vector<std::string> inputs = o.stores;
+  if (!o.csv.empty()) inputs.push_back(o.csv);
+  refuse_overwrite(o.json, inputs, "--json");
+  const auto f = stats::parse_formula(o.formula);
+  const stats::Table t = o.csv.empty() ? campaign::trials_table(o.stores) : stats::read_csv(o.csv);
+  const auto r = stats::fit(f, t);
+  print_fit(r);
+  if (!o.json.empty()) {
+    auto j = stats::to_json(r);
+    j["inputs"] = inputs;
+    std::ofstream(o.json) << j.dump(2) << "\n";
+  }
+}
+
+}  // namespace
+
+void setup_fit(CLI::App& app) {
+  auto o = std::make_shared<FitOptions>();
+  auto* sub = app.add_subcommand("fit", "least-squares regression with interactions over stores' trials or a CSV");
+  sub->add_option("formula", o->formula, "model formula, e.g. 'accuracy ~ bits*mode*faults' (R syntax: + * : ^ I() C())")
+      ->required();
+  sub->add_option("stores", o->stores, "result stores: one row per finished trial (columns: docs/fit.md)");
+  sub->add_option("--csv", o->csv, "a CSV file with a header row instead of stores");
+  sub->add_option("--json", o->json, "also write the fit as JSON (n, r2, adj_r2, f, f_p, terms)");
+  sub->callback([o] { run_fit(*o); });
+}
+
+}  // namespace cnnfi::cli
