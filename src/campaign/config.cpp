@@ -22,7 +22,7 @@ namespace {
 /// Keys every kind reads.
 const std::vector<std::string> kCommonKeys = {"kind", "model", "data", "limit", "per_class", "batch", "preprocessing",
                                               "format", "seed", "fault_model", "layers", "bits", "nonfinite", "name",
-                                              "description", "protection", "exact"};
+                                              "description", "protection", "exact", "layout"};
 
 /// A layer selection: a list of names (any characters), or all / re:REGEX / NAME[,NAME...].
 fault::LayerSelection parse_layers(const Keys& k, const YAML::Node& l, const std::string& key) {
@@ -180,6 +180,13 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
       c.nonfinite = parse_nonfinite(k.text("nonfinite"));
     } catch (const Error& e) {
       k.bad("nonfinite", e.what());
+    }
+  }
+  if (k.has("layout")) {
+    try {
+      c.layout = fault::Layout::parse(k.text("layout"));
+    } catch (const Error& e) {
+      k.bad("layout", e.what());
     }
   }
   if (k.has("exact")) {

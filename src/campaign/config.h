@@ -20,6 +20,7 @@
 #include "data/preprocess.h"
 #include "fault/fault_model.h"
 #include "fault/generate.h"
+#include "fault/layout.h"
 #include "fault/protection.h"
 #include "util/error.h"
 
@@ -57,6 +58,7 @@ struct CampaignConfig {
   /// false: a weight fault is not run on a batch whose every image a bound proves unchanged
   /// (fact `proven`, campaign/bound.h); true (default): every fault is evaluated.
   bool exact = true;
+  fault::Layout layout;  ///< packing of weight words into memory words (fault/layout.h): bursts follow it
   std::vector<fault::ProtectionSpec> protection;  ///< simulated protection of weight memory (none)
   std::shared_ptr<const KindOptions> options;  ///< the kind's own, never null after parsing
 

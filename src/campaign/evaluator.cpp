@@ -86,7 +86,8 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
     }
     resume_nodes.insert(start[t]);
     const auto& node = g.nodes[start[t]];
-    if (opts_.splice && acts[t].empty() && weights[t].size() == 1 && node.op_type == "Conv" && start[t] + 1 < n_nodes &&
+    // (In packed memory a burst may span output channels: no splicing there.)
+    if (opts_.splice && !injector_.layout().packed() && acts[t].empty() && weights[t].size() == 1 && node.op_type == "Conv" && start[t] + 1 < n_nodes &&
         node.inputs.size() > 1 && node.inputs[1] == g.value(weights[t][0].param) && node.outputs.size() == 1 &&
         g.values[node.inputs[1]].consumers.size() == 1 && conv_groups(node) == 1 &&
         std::find(g.outputs.begin(), g.outputs.end(), node.outputs[0]) == g.outputs.end()) {

@@ -54,6 +54,7 @@ class QuantEvaluator : public TrialEvaluator {
     if (c.fault_model.stuck_at_pairs || c.fault_model.model != fault::FaultModel::flip)
       fail("{}: kind 'quantized' injects single-bit upsets: remove key 'fault_model'", c.file);
     if (c.bits != "all") fail("{}: kind 'quantized' draws from every bit of its modules: remove key 'bits'", c.file);
+    if (c.layout.packed()) fail("{}: kind 'quantized' flips bits of its modules' words: remove key 'layout'", c.file);
     if (model_.layers().empty()) fail("{}: no Conv, Gemm or MatMul with a weight initializer to quantise", c.model);
     // FP32 accuracy on the evaluated images, before the integer kernels go in.
     data::Loader fl(ctx.source, ctx.pre, ctx.batch);

@@ -68,6 +68,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   exec::Executor exec(onnx_io::load_model(c.model));
   const auto& format = repr::find_format(c.format);
   fault::WeightInjector injector(exec, format);
+  if (c.layout.packed()) injector.set_layout(c.layout);
   data::PreprocessFlags none;
   const data::Preprocess pre = c.preprocessing ? *c.preprocessing : none.resolve(data::card_preprocess(c.model));
   data::DataSelection sel;
@@ -76,6 +77,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   auto source = data::open_spec(c.data, sel, pre.resize_h, pre.resize_w);
 
   store::Meta meta;
+  if (c.layout.packed()) meta.extra["layout"] = c.layout.describe();
   meta.kind = c.kind;
   meta.config_yaml = c.yaml;
   meta.config_file = c.file;

@@ -1,15 +1,21 @@
 // cnnfi info: what cnnfi sees in a model: inputs, outputs, nodes, weights; with --quantized, the
 // integer layers (seed 003) and the vulnerable bits of each module in one forward pass, with the
-// fault rate of N faults per inference (eq. 3.1).
+// fault rate of N faults per inference (eq. 3.1); with --format / --layout, each weight tensor's
+// stored bits and the memory words they are packed into (seed 002, fault/layout.h).
 #include <cstdio>
+#include <set>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "data/card.h"
 #include "data/spec.h"
 #include "exec/executor.h"
+#include "fault/injector.h"
+#include "fault/layout.h"
 #include "onnx/import.h"
+#include "ops/op.h"
 #include "quant/model.h"
+#include "repr/format.h"
 #include "util/error.h"
 
 namespace cnnfi::cli {
@@ -21,7 +27,37 @@ struct InfoOptions {
   bool quantized = false;
   int64_t calibration_images = 100, faults = 1;
   std::string weights = "channel";
+  std::string format, layout;
 };
+
+/// Each injectable tensor's elements, bits and memory words in a format and a layout.
+void print_memory(const InfoOptions& o, exec::Executor& ex) {
+  const auto& format = repr::find_format(o.format.empty() ? "fp32" : o.format);
+  const fault::Layout layout = fault::Layout::parse(o.layout.empty() ? "element" : o.layout);
+  fault::WeightInjector inj(ex, format);
+  inj.set_layout(layout);
+  // Which tensors are a weighted layer's weight (the rest are biases).
+  std::set<std::string> weights;
+  const auto& g = ex.graph();
+  for (const auto& n : g.nodes)
+    if (const auto* e = ops::find_op_entry(n.op_type); e && e->weight_input >= 0 && static_cast<size_t>(e->weight_input) < n.inputs.size())
+      weights.insert(g.values[static_cast<size_t>(n.inputs[static_cast<size_t>(e->weight_input)])].name);
+  std::printf("\nweight memory in %s (%d bits per element), layout %s:\n", format.name().c_str(), format.width(),
+              layout.describe().c_str());
+  std::printf("%-28s %7s %12s %14s %12s %6s %8s\n", "tensor", "role", "elements", "bits", "words", "word", "memories");
+  int64_t bits[2] = {0, 0}, words[2] = {0, 0};
+  for (const auto& p : inj.params()) {
+    const auto pt = inj.packing(p);
+    const bool w = weights.count(p) > 0;
+    std::printf("%-28s %7s %12lld %14lld %12lld %6d %8lld\n", p.c_str(), w ? "weight" : "bias", static_cast<long long>(pt.numel()),
+                static_cast<long long>(pt.data_bits()), static_cast<long long>(pt.words()), pt.word_bits(),
+                static_cast<long long>(pt.memories()));
+    bits[w ? 0 : 1] += pt.data_bits();
+    words[w ? 0 : 1] += pt.words();
+  }
+  std::printf("weights: %lld bits in %lld words; biases: %lld bits in %lld words\n", static_cast<long long>(bits[0]),
+              static_cast<long long>(words[0]), static_cast<long long>(bits[1]), static_cast<long long>(words[1]));
+}
 
 void print_quantized(const InfoOptions& o, exec::Executor& ex) {
   if (o.weights != "channel" && o.weights != "tensor") fail("--weights '{}': channel or tensor", o.weights);
@@ -76,6 +112,8 @@ void setup_info(CLI::App& app) {
   sub->add_option("--calibration-images", o->calibration_images, "calibration images (default 100)");
   sub->add_option("--weights", o->weights, "w8 scales: channel (default) | tensor");
   sub->add_option("--faults", o->faults, "faults per inference for the fault rate (default 1)");
+  sub->add_option("--format", o->format, "also each weight tensor's stored bits in this number format (e.g. binary, int2)");
+  sub->add_option("--layout", o->layout, "and the memory words they are packed into: dense, dense:W or finn:PE,SIMD");
   sub->callback([o] {
     auto g = onnx_io::load_model(o->model);
     std::printf("model %s (opset %d): %zu nodes after constant folding, %zu weight tensors\n", o->model.c_str(),
@@ -86,6 +124,10 @@ void setup_info(CLI::App& app) {
     for (size_t i = 0; i < g->nodes.size(); ++i) std::printf("  %3zu %s\n", i, g->nodes[i].describe().c_str());
     for (int v : g->weights)
       std::printf("  weight %s %s\n", g->values[v].name.c_str(), c10::str(g->tensors.at(v).sizes()).c_str());
+    if (!o->format.empty() || !o->layout.empty()) {
+      exec::Executor ex(g);
+      print_memory(*o, ex);
+    }
     if (o->quantized) {
       exec::Executor ex(g);
       print_quantized(*o, ex);

@@ -72,7 +72,35 @@ void WeightInjector::guard(Scheme scheme, std::map<std::string, uint32_t> masks)
   guard_ = std::move(masks);
 }
 
-bool WeightInjector::inject(const std::vector<WeightFault>& faults) {
+void WeightInjector::set_layout(const Layout& layout) { layout_ = layout; }
+
+PackedTensor WeightInjector::packing(const std::string& param) const {
+  params_of(param);
+  return PackedTensor(layout_, live_.at(param).sizes().vec(), format_.width());
+}
+
+bool WeightInjector::inject(const std::vector<WeightFault>& requested) {
+  // In packed memory a burst covers adjacent lanes of one memory word: the element bits there.
+  std::vector<WeightFault> expanded;
+  if (layout_.packed())
+    for (const auto& f : requested) {
+      if (f.model != FaultModel::burst) {
+        expanded.push_back(f);
+        continue;
+      }
+      const PackedTensor pt = packing(f.param);
+      if (f.flat_index < 0 || f.flat_index >= pt.numel() || f.bit < 0 || f.bit >= format_.width())
+        fail("fault {}: element {} bit {} is out of range for '{}' ({} elements of {} bits)", f.id, f.flat_index, f.bit,
+             f.param, pt.numel(), format_.width());
+      for (const auto& eb : pt.burst(pt.locate(f.flat_index, f.bit), f.burst)) {
+        WeightFault g = f;
+        g.flat_index = eb.element;
+        g.bit = eb.bit;
+        g.model = FaultModel::flip;
+        expanded.push_back(g);
+      }
+    }
+  const std::vector<WeightFault>& faults = layout_.packed() ? expanded : requested;
   bool any = false;
   detected_ = false;
   changes_.clear();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "exec/executor.h"
+#include "fault/layout.h"
 #include "fault/protection.h"
 #include "fault/weight_fault.h"
 #include "repr/format.h"
@@ -39,6 +40,13 @@ class WeightInjector {
   /// Guards `masks` (param -> guarded bits) with `scheme`: inject() then applies protect() to each
   /// word its faults changed (fault/protection.h). Empty: no protection.
   void guard(Scheme scheme, std::map<std::string, uint32_t> masks);
+  /// Packs every param's words into memory words (fault/layout.h): a burst fault at (element,
+  /// bit) then covers the adjacent lanes of that memory word, across the elements it holds, as
+  /// an accelerator's memory would; single-bit faults are unchanged.
+  void set_layout(const Layout& layout);
+  const Layout& layout() const { return layout_; }
+  /// The layout of one param (words, bits) in the current layout.
+  PackedTensor packing(const std::string& param) const;
   /// Whether the last inject() left an error the protection detected but could not correct.
   bool detected() const { return detected_; }
   /// The elements the last inject() changed: (value before, value now), in injection order.
@@ -56,6 +64,7 @@ class WeightInjector {
   std::map<std::string, at::Tensor> live_;
   std::map<std::string, int> first_reader_;
   std::vector<std::tuple<float*, float>> saved_;
+  Layout layout_;
   Scheme scheme_ = Scheme::none;
   std::map<std::string, uint32_t> guard_;
   bool detected_ = false;

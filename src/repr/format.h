@@ -55,7 +55,7 @@ class Format {
   std::vector<int> field_bits(const std::string& name, const Params& p) const;
 };
 
-/// The formats, by name: fp32, fp16, bf16, q8, q16, int8, int8-channel.
+/// The formats, by name: fp32, fp16, bf16, q8, q16, int8, int8-channel, binary, int2, int4.
 const Format& find_format(const std::string& name);
 std::vector<std::string> format_names();
 
