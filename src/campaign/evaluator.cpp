@@ -58,7 +58,7 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
   std::set<int> resume_nodes;
   // Weight faults (persistent) go through the injector, activation faults (transient) through
   // the hook; a trial resumes from the first node either touches.
-  fault::ActivationHook hook(exec_.graph(), injector_.format());
+  fault::ActivationHook hook(exec_.graph(), injector_.format(), injector_.layout());
   std::vector<std::vector<fault::WeightFault>> weights(trials.size()), acts(trials.size());
   std::vector<int64_t> channel(trials.size(), -1);  // splice: the faulty output channel, or -1
   std::vector<int> prove_slot(trials.size(), -1);   // prove: the faulty node's input slot, or -1

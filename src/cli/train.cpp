@@ -23,6 +23,7 @@
 #include "onnx/import.h"
 #include "quant/model.h"
 #include "train/arch/arch.h"
+#include "train/kbit.h"
 #include "train/trainer.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -41,6 +42,8 @@ struct TrainOptions {
   int64_t fat = -1;  ///< faults per inference in fault-aware training (-1: plain training)
   std::string fat_modules = "i8,w8,o8";
   int64_t calibration_images = 500;
+  int weight_bits = 32, act_bits = 32;  ///< k-bit CNV (seed 002)
+  double width = 1.0;
 };
 
 std::string default_test_spec(const std::string& train_spec) {
@@ -68,6 +71,11 @@ void run_train(const TrainOptions& o) {
     spec.width = static_cast<int>(sample.size(3));
     spec.classes = o.classes;
     spec.seed = o.cfg.seed;
+    spec.weight_bits = o.weight_bits;
+    spec.act_bits = o.act_bits;
+    spec.width_mult = o.width;
+    if ((o.weight_bits != 32 || o.act_bits != 32 || o.width != 1.0) && o.arch != "cnv")
+      fail("--weight-bits, --act-bits and --width apply to --arch cnv only");
     proto = arch.build(spec);
     name = o.arch;
   } else {
@@ -125,6 +133,9 @@ void run_train(const TrainOptions& o) {
     fat->uninstall();  // the float weights as trained; the scales travel in the model's metadata
   }
   auto exported = onnx_io::export_model(exec);
+  // k-bit networks: the weight quantisers fold into the initialisers (the stored k-bit values).
+  if (const int folded = train::fold_weight_quantizers(exported))
+    std::fprintf(stderr, "export: %d weight quantiser node(s) folded into the weights\n", folded);
   if (fat) {
     auto* p = exported.add_metadata_props();
     p->set_key(quant::kScalesKey);
@@ -170,11 +181,17 @@ void run_train(const TrainOptions& o) {
       {"preprocessing", opened.pre.to_json()},
       {"data", {{"train", o.data.spec}, {"test", td.spec}}},
       {"seed", o.cfg.seed},
+      {"kbit", o.weight_bits != 32 || o.act_bits != 32
+                   ? nlohmann::json{{"weight_bits", o.weight_bits}, {"act_bits", o.act_bits}, {"width", o.width},
+                                    {"quantisers", "weights: Sign / Round(Clip(w, -1, 1)) of latent floats, folded at export; "
+                                                   "activations: Sign / Round(Clip(x, -1, 1)) after BatchNorm; "
+                                                   "straight-through gradients (hardtanh for Sign)"}}
+                   : nlohmann::json(nullptr)},
       {"epochs", o.cfg.epochs},
       {"training", {{"batch", o.cfg.batch}, {"lr", o.cfg.lr}, {"momentum", o.cfg.momentum},
                     {"weight_decay", o.cfg.weight_decay}, {"flip", o.cfg.flip}, {"crop_pad", o.cfg.crop_pad},
                     {"clip_grad_norm", o.cfg.clip_norm},
-                    {"schedule", "cosine"}, {"optimizer", "SGD, Nesterov momentum"}, {"history", epochs}}},
+                    {"schedule", "cosine"}, {"optimizer", o.cfg.adam ? "Adam (0.9, 0.999)" : "SGD, Nesterov momentum"}, {"history", epochs}}},
       {"command", o.command},
       {"test_accuracy", {{"top1", acc.top1()}, {"top5", acc.top5()}, {"images", acc.images}, {"top1_correct", acc.top1_correct}}},
       {"export_max_abs_diff", diff},
@@ -216,6 +233,10 @@ void setup_train(CLI::App& app) {
   sub->add_option("--fat", o->fat, "fault-aware training (seed 003): faults per inference during training (0: "
                                    "quantisation-aware only)");
   sub->add_option("--fat-modules", o->fat_modules, "modules faulted during fault-aware training (default i8,w8,o8)");
+  sub->add_flag("--adam", o->cfg.adam, "Adam instead of SGD with Nesterov momentum (k-bit networks: use with --lr 0.005)");
+  sub->add_option("--weight-bits", o->weight_bits, "cnv: 1 (binary) or 2 (-1/0/+1) bit weights (default 32: float)");
+  sub->add_option("--act-bits", o->act_bits, "cnv: 1 or 2 bit activations instead of ReLU (default 32: float)");
+  sub->add_option("--width", o->width, "cnv: channel multiplier (default 1; 0.5 halves every layer)");
   sub->add_option("--calibration-images", o->calibration_images,
                   "first training images that set the integer scales (default 500)");
   sub->callback([o, sub] {

@@ -6,7 +6,14 @@
 
 namespace cnnfi::fault {
 
-ActivationHook::ActivationHook(const graph::Graph& graph, const repr::Format& format) : graph_(graph), format_(format) {}
+ActivationHook::ActivationHook(const graph::Graph& graph, const repr::Format& format, const Layout& layout)
+    : graph_(graph), format_(format), layout_(layout) {}
+
+namespace {
+
+bool unit_scale(const repr::Format& f) { return f.name() == "binary" || f.name() == "int2" || f.name() == "int4"; }
+
+}  // namespace
 
 bool ActivationHook::is_activation(const std::string& name) const {
   return graph_.has_value(name) && graph_.values[graph_.value(name)].producer >= 0;
@@ -29,16 +36,17 @@ bool ActivationHook::arm(const std::vector<WeightFault>& faults, int64_t start, 
     a.slot = static_cast<int>(std::find(outs.begin(), outs.end(), v) - outs.begin());
     a.row = f.image >= 0 ? f.image - start : -1;
     a.fault = f;
-    if (format_.name() != "fp32" && format_.name() != "fp16" && format_.name() != "bf16")
-      fail("fault {}: activation faults need a format without calibration (fp32, fp16, bf16), not {}", f.id,
-           format_.name());
+    if (format_.name() != "fp32" && format_.name() != "fp16" && format_.name() != "bf16" && !unit_scale(format_))
+      fail("fault {}: activation faults need a format without calibration (fp32, fp16, bf16, or the k-bit codes "
+           "binary, int2, int4), not {}", f.id, format_.name());
     armed_[node].push_back(a);
   }
   return !armed_.empty();
 }
 
 void ActivationHook::on_output(int node, std::vector<at::Tensor>& outputs) {
-  const repr::Params none;
+  repr::Params none;
+  if (unit_scale(format_)) none.scale = {1.0f}, none.channel_size = int64_t{1} << 62;
   for (const auto& a : armed_.at(node)) {
     // Kernels may return views of their inputs (Reshape, Identity): fault a private copy.
     at::Tensor& out = outputs.at(static_cast<size_t>(a.slot));
@@ -54,10 +62,23 @@ void ActivationHook::on_output(int node, std::vector<at::Tensor>& outputs) {
       fail("fault {}: bit {} is out of range for {}", a.fault.id, a.fault.bit, format_.name());
     float* p = out.data_ptr<float>();
     const int64_t first = a.row >= 0 ? a.row : 0, last = a.row >= 0 ? a.row + 1 : out.size(0);
+    // The element bits the fault flips: one, or a burst's lanes in packed memory.
+    std::vector<ElementBit> bits;
+    if (layout_.packed() && a.fault.model == FaultModel::burst) {
+      const PackedTensor pt(layout_, {per_image}, format_.width());
+      bits = pt.burst(pt.locate(a.fault.flat_index, a.fault.bit), a.fault.burst);
+    }
     for (int64_t r = first; r < last; ++r) {
-      float& x = p[r * per_image + a.fault.flat_index];
-      const uint32_t w = format_.encode(x, none, 0);
-      x = format_.decode(apply(w, a.fault.model, a.fault.bit, format_.width(), a.fault.burst), none, 0);
+      if (bits.empty()) {
+        float& x = p[r * per_image + a.fault.flat_index];
+        const uint32_t w = format_.encode(x, none, 0);
+        x = format_.decode(apply(w, a.fault.model, a.fault.bit, format_.width(), a.fault.burst), none, 0);
+        continue;
+      }
+      for (const auto& eb : bits) {
+        float& x = p[r * per_image + eb.element];
+        x = format_.decode(format_.encode(x, none, 0) ^ (uint32_t{1} << eb.bit), none, 0);
+      }
     }
   }
 }

@@ -1,13 +1,17 @@
 // Transient faults in node outputs (activations), injected through the executor's node hook:
 // only the producing node pays for the callback. The fault list format is the weight faults'
 // (weight_fault.h) with `param` naming a node output and `image` choosing the inference.
-// Activation words use the campaign's format when it needs no calibration (fp32, fp16, bf16);
-// quantised activations come with the quantisation modules.
+// Activation words use the campaign's format when it needs no calibration: fp32, fp16, bf16, and
+// the k-bit codes of seed 002's networks (binary, int2, int4 at unit scale: the outputs of their
+// Sign / Round activation quantisers are the codes themselves). With a packed layout
+// (fault/layout.h) a burst covers the adjacent lanes of one memory word of the image's slice,
+// packed row-major. The int8 activations of seed 003 come with the quantisation modules.
 #pragma once
 #include <map>
 #include <vector>
 
 #include "exec/executor.h"
+#include "fault/layout.h"
 #include "fault/weight_fault.h"
 #include "repr/format.h"
 
@@ -15,7 +19,7 @@ namespace cnnfi::fault {
 
 class ActivationHook : public exec::NodeHook {
  public:
-  ActivationHook(const graph::Graph& graph, const repr::Format& format);
+  ActivationHook(const graph::Graph& graph, const repr::Format& format, const Layout& layout = {});
 
   /// True if `name` is a node output this hook can fault.
   bool is_activation(const std::string& name) const;
@@ -37,6 +41,7 @@ class ActivationHook : public exec::NodeHook {
   };
   const graph::Graph& graph_;
   const repr::Format& format_;
+  Layout layout_;
   std::map<int, std::vector<Armed>> armed_;
 };
 

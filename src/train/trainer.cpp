@@ -54,8 +54,8 @@ void train(exec::Executor& exec, data::Source& train_set, const data::Preprocess
 
   // Weight decay on tensors of rank >= 2 (conv and FC weights), as is usual.
   std::vector<at::Tensor> params = exec.trainable();
-  std::vector<at::Tensor> velocity;
-  for (auto& p : params) velocity.push_back(at::zeros_like(p));
+  std::vector<at::Tensor> velocity, second;  // momentum (SGD) / first and second moments (Adam)
+  for (auto& p : params) velocity.push_back(at::zeros_like(p)), second.push_back(at::zeros_like(p));
   exec.set_training(true, gen);
   const int64_t steps_per_epoch = (n + cfg.batch - 1) / cfg.batch;
   const int64_t total_steps = steps_per_epoch * cfg.epochs;
@@ -100,8 +100,19 @@ void train(exec::Executor& exec, data::Source& train_set, const data::Preprocess
           at::Tensor g = params[i].grad();
           if (!g.defined()) continue;
           if (params[i].dim() >= 2) g = g + cfg.weight_decay * params[i];
-          velocity[i].mul_(cfg.momentum).add_(g);
-          params[i].sub_(lr * (g + cfg.momentum * velocity[i]));  // Nesterov
+          if (cfg.adam) {
+            // Adam (beta 0.9, 0.999, eps 1e-8), bias-corrected: each weight moves about lr per
+            // step whatever its gradient's scale (the latent weights of k-bit networks need that).
+            const double t = static_cast<double>(step + 1);
+            velocity[i].mul_(0.9).add_(g, 0.1);
+            second[i].mul_(0.999).addcmul_(g, g, 0.001);
+            const at::Tensor mhat = velocity[i] / (1 - std::pow(0.9, t));
+            const at::Tensor vhat = second[i] / (1 - std::pow(0.999, t));
+            params[i].sub_(lr * mhat / (vhat.sqrt() + 1e-8));
+          } else {
+            velocity[i].mul_(cfg.momentum).add_(g);
+            params[i].sub_(lr * (g + cfg.momentum * velocity[i]));  // Nesterov
+          }
         }
       }
       loss_sum += loss.item<double>() * y.size(0);

@@ -1,6 +1,6 @@
 // Training of any planned graph through the executor (libtorch autograd): the built-in
-// architectures and imported ONNX models alike. SGD with Nesterov momentum, weight decay and
-// a cosine learning-rate schedule; seeded shuffling and augmentation.
+// architectures and imported ONNX models alike. SGD with Nesterov momentum (or Adam), weight
+// decay and a cosine learning-rate schedule; seeded shuffling and augmentation.
 #pragma once
 #include <functional>
 
@@ -20,6 +20,7 @@ struct TrainConfig {
   bool flip = false;          ///< random horizontal flips
   int crop_pad = 0;           ///< random crops after padding the raw image by this many pixels
   double clip_norm = 0;       ///< > 0: gradients rescaled to this global L2 norm at most
+  bool adam = false;          ///< Adam instead of SGD with Nesterov momentum (momentum then unused)
   /// Called before each step's forward pass with the step number and the batch's row count
   /// (fault-aware training arms that batch's faults here).
   std::function<void(int64_t step, int64_t rows)> before_step;

@@ -14,6 +14,9 @@ struct ArchSpec {
   int width = 28;
   int classes = 10;
   uint64_t seed = 1;  ///< weight initialisation seed
+  int weight_bits = 32;  ///< 1 (binary) or 2 (ternary codes): k-bit weights (cnv only); 32: float
+  int act_bits = 32;     ///< 1 or 2: k-bit activations instead of ReLU (cnv only); 32: float
+  double width_mult = 1.0;  ///< channel multiplier (cnv only; 0.5 = half of every layer)
 };
 
 using ArchBuilder = onnx::ModelProto (*)(const ArchSpec&);
