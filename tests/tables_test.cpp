@@ -26,6 +26,7 @@ std::string tiny(const std::string& kind) {
   if (kind == "exhaustive") return "bits: 31\nfault_model: sa\nlayers: [fc3.bias]\ncriticality: any\n";
   if (kind == "sfi") return "method: network\nerror: 0.2\nbits: 30-31\nfault_model: sa\n";
   if (kind == "quantized") return "repetitions: 1\nschedule: [0, 2]\nmodules: [all, w8]\ncalibration_images: 16\n";
+  if (kind == "over-time") return "repetitions: 1\nschedule: [1, 3]\nscrub: 4\n";
   return "";
 }
 

@@ -3,7 +3,7 @@
 CNNFI.plot({
   id: "accuracy-vs-faults",
   title: "Accuracy vs number of faults",
-  applies: (c) => c.kind === "incremental",
+  applies: (c) => c.kind === "incremental" || c.kind === "over-time",
   build(cs) {
     const series = [], rows = [], legend = [];
     const xs = [...new Set(cs.flatMap((c) => c.points.map((p) => p.x)))].sort((a, b) => a - b);
