@@ -8,7 +8,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "campaign/outcome.h"
+#include "fault/fault_model.h"
 #include "stats/formula.h"
 #include "stats/ols.h"
 #include "store/store.h"
@@ -155,4 +158,37 @@ TEST(Fit, ACampaignsTableMatchesAnIndependentFit) {
   }
   const double tss = (Y.array() - Y.mean()).square().sum();
   EXPECT_NEAR(j["r2"].get<double>(), 1 - (Y - X * b).squaredNorm() / tss, 1e-9);
+}
+
+TEST(Grid, SeedTwoScenariosAsOneCampaignAndTheirRegression) {
+  test::TempDir d;
+  const std::string model = test::source_dir() + "/models/lenet5-fmnist.onnx";
+  std::ofstream(d.file("g.yaml")) << "kind: grid\nmodel: " << model
+                                  << "\nlimit: 30\nrepetitions: 2\nschedule: [1, 20]\nbits: 20-30\n";
+  auto r = test::run_cnnfi("run " + d.file("g.yaml") + " -o " + d.file("g.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  store::Store st(d.file("g.db"), store::OpenMode::read);
+  // LeNet-5: 5 weighted layers, 4 ReLU outputs; 2 modes x (weights: 1 + 5, activations: 1 + 4)
+  // targets x 2 fault counts x 2 repetitions.
+  const auto plan = st.plan();
+  EXPECT_EQ(plan.size(), 2u * (6 + 5) * 2 * 2);
+  std::set<std::string> act_params;
+  for (const auto& t : plan) {
+    EXPECT_EQ(static_cast<int64_t>(t.faults.size()), static_cast<int64_t>(t.x)) << t.point;
+    if (t.point.find("domain=activations") != std::string::npos)
+      for (const auto& f : t.faults) act_params.insert(f.param);
+    if (t.point.find("target=layer layer=2 ") != std::string::npos && t.point.find("domain=weights") != std::string::npos)
+      for (const auto& f : t.faults) EXPECT_EQ(f.param, "conv2.weight") << t.point;
+    if (t.point.find("mode=mbu") != std::string::npos)
+      for (const auto& f : t.faults) EXPECT_EQ(f.model, fault::FaultModel::burst) << t.point;
+  }
+  EXPECT_EQ(act_params.size(), 4u);
+  // The regression over the network-wide cells reads the point's variables.
+  r = test::run_cnnfi("fit 'accuracy ~ mode*domain*faults' " + d.file("g.db") + " --where target=network --json " +
+                      d.file("f.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(std::ifstream(d.file("f.json")));
+  EXPECT_EQ(j["n"].get<int64_t>(), 2 * 2 * 2 * 2);
+  EXPECT_EQ(j["terms"].size(), 8u);
+  EXPECT_EQ(j["terms"][7]["term"], "modeseu:domainweights:faults");
 }

@@ -27,6 +27,7 @@ std::string tiny(const std::string& kind) {
   if (kind == "sfi") return "method: network\nerror: 0.2\nbits: 30-31\nfault_model: sa\n";
   if (kind == "quantized") return "repetitions: 1\nschedule: [0, 2]\nmodules: [all, w8]\ncalibration_images: 16\n";
   if (kind == "over-time") return "repetitions: 1\nschedule: [1, 3]\nscrub: 4\n";
+  if (kind == "grid") return "repetitions: 1\nschedule: [1, 2]\nmodes: [seu, mbu]\ntargets: [network]\n";
   return "";
 }
 
@@ -39,7 +40,8 @@ TEST(Tables, EveryCampaignKindParsesItsKeysAndRunsATinyCampaign) {
     ASSERT_FALSE(body.empty()) << "kind " << k.name << " has no tiny campaign in this test: add one";
     const std::string file = d.file(std::string(k.name) + ".yaml");
     std::ofstream(file) << "kind: " << k.name << "\nmodel: " << test::source_dir() << "/models/lenet5-fmnist.onnx\n"
-                        << "limit: 8\n" << (body.find("layers:") == std::string::npos ? "layers: [fc3.weight]\n" : "")
+                        << "limit: 8\n"
+                        << (body.find("layers:") == std::string::npos && std::string(k.name) != "grid" ? "layers: [fc3.weight]\n" : "")
                         << body;
     // Every key the table lists for this kind is refused by some other kind.
     for (const auto& key : k.keys) {

@@ -45,8 +45,30 @@ namespace {
 
 struct FitOptions {
   std::string formula, csv, json;
-  std::vector<std::string> stores;
+  std::vector<std::string> stores, where;
 };
+
+/// Keeps the rows where every `column=value` of `where` holds.
+stats::Table filter(const stats::Table& t, const std::vector<std::string>& where) {
+  std::vector<std::pair<size_t, std::string>> conds;
+  for (const auto& w : where) {
+    const auto eq = w.find('=');
+    if (eq == std::string::npos || eq == 0) fail("--where '{}': expected column=value", w);
+    conds.emplace_back(t.index(w.substr(0, eq)), w.substr(eq + 1));
+  }
+  stats::Table out;
+  out.source = t.source + (where.empty() ? "" : " where " + join(where, ", "));
+  out.names = t.names;
+  out.columns.assign(t.columns.size(), {});
+  for (int64_t r = 0; r < t.rows(); ++r) {
+    bool keep = true;
+    for (const auto& [c, v] : conds) keep = keep && t.columns[c][static_cast<size_t>(r)] == v;
+    if (keep)
+      for (size_t c = 0; c < t.columns.size(); ++c) out.columns[c].push_back(t.columns[c][static_cast<size_t>(r)]);
+  }
+  if (out.rows() == 0) fail("{}: no row left", out.source);
+  return out;
+}
 
 void run_fit(const FitOptions& o) {
   if (o.stores.size() == 1 && o.csv.empty() && o.stores[0].size() > 4 &&
@@ -57,7 +79,7 @@ void run_fit(const FitOptions& o) {
   if (!o.csv.empty()) inputs.push_back(o.csv);
   refuse_overwrite(o.json, inputs, "--json");
   const auto f = stats::parse_formula(o.formula);
-  const stats::Table t = o.csv.empty() ? campaign::trials_table(o.stores) : stats::read_csv(o.csv);
+  const stats::Table t = filter(o.csv.empty() ? campaign::trials_table(o.stores) : stats::read_csv(o.csv), o.where);
   const auto r = stats::fit(f, t);
   print_fit(r);
   if (!o.json.empty()) {
@@ -77,6 +99,7 @@ void setup_fit(CLI::App& app) {
   sub->add_option("stores", o->stores, "result stores: one row per finished trial (columns: docs/fit.md)");
   sub->add_option("--csv", o->csv, "a CSV file with a header row instead of stores");
   sub->add_option("--json", o->json, "also write the fit as JSON (n, r2, adj_r2, f, f_p, terms)");
+  sub->add_option("--where", o->where, "only the rows where column=value (repeatable), e.g. --where target=network");
   sub->callback([o] { run_fit(*o); });
 }
 
