@@ -218,7 +218,9 @@ std::string caption(const json& c, const store::Meta& meta) {
   if (meta.extra.count("protection")) prot = ", protected";
   return fmt::format("{}: {} ({}), {} images of {}, {}, {}{}{}, seed {}", c["name"].get<std::string>(),
                      c["model_name"].get<std::string>(), meta.kind, meta.images, data, meta.format,
-                     meta.kind == "quantized" ? "bit flips in int8/int32 modules" : fault_model,
+                     meta.kind == "quantized" ? "bit flips in int8/int32 modules"
+                     : meta.kind == "grid"    ? "SEU and 8-bit MBU in weights and activations" + std::string(meta.extra.count("layout") ? " (layout " + meta.extra.at("layout") + ")" : "")
+                                              : fault_model,
                      reps.empty() ? "" : ", " + reps + " repetitions", prot, meta.seed);
 }
 
@@ -281,7 +283,7 @@ json advice_json(const std::vector<std::string>& stores, const json& campaigns) 
   for (size_t i = 0; i < stores.size(); ++i) {
     const auto& c = campaigns[i];
     const std::string k = c["kind"];
-    if (k == "quantized" || k == "incremental" || c.contains("protection")) continue;
+    if (k == "quantized" || k == "incremental" || k == "grid" || k == "over-time" || c.contains("protection")) continue;
     if (sha.empty()) sha = c["model_sha256"], format = c["meta"]["format"];
     if (c["model_sha256"] == sha && c["meta"]["format"] == format) usable.push_back(stores[i]);
   }
