@@ -13,6 +13,7 @@
 #include "campaign/outcome.h"
 #include "fault/fault_model.h"
 #include "stats/formula.h"
+#include "stats/likelihood.h"
 #include "stats/ols.h"
 #include "store/store.h"
 #include "support/support.h"
@@ -191,4 +192,29 @@ TEST(Grid, SeedTwoScenariosAsOneCampaignAndTheirRegression) {
   EXPECT_EQ(j["n"].get<int64_t>(), 2 * 2 * 2 * 2);
   EXPECT_EQ(j["terms"].size(), 8u);
   EXPECT_EQ(j["terms"][7]["term"], "modeseu:domainweights:faults");
+}
+
+TEST(Likelihood, JeffreysPosteriorByHand) {
+  // Beta(1, 1) is uniform: entropy 0; Beta(2, 2): ln(1/6) - 2 psi(2) + 2 psi(4) = -0.12509.
+  EXPECT_NEAR(stats::beta_entropy(1, 1), 0.0, 1e-12);
+  EXPECT_NEAR(stats::beta_entropy(2, 2), std::log(1.0 / 6) - 2 * (1 - 0.5772156649015329) + 2 * (1.0 + 0.5 + 1.0 / 3 - 0.5772156649015329), 1e-12);
+  // 7 of 10 tolerated: posterior Beta(7.5, 3.5), mean 7.5 / 11.
+  const auto l = stats::tolerance_likelihood(7, 10);
+  EXPECT_NEAR(l.mean, 7.5 / 11, 1e-12);
+  EXPECT_LT(l.lo, l.mean);
+  EXPECT_GT(l.hi, l.mean);
+  // The interval holds 95 %: check by integrating the posterior density numerically.
+  const double a = 7.5, b = 3.5, norm = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b));
+  double mass = 0;
+  const int steps = 200000;
+  for (int i = 0; i < steps; ++i) {
+    const double x = l.lo + (l.hi - l.lo) * (i + 0.5) / steps;
+    mass += norm * std::pow(x, a - 1) * std::pow(1 - x, b - 1) * (l.hi - l.lo) / steps;
+  }
+  EXPECT_NEAR(mass, 0.95, 1e-6);
+  // More trials, same share: better known (lower entropy), narrower interval.
+  const auto more = stats::tolerance_likelihood(70, 100);
+  EXPECT_LT(more.entropy, l.entropy);
+  EXPECT_LT(more.hi - more.lo, l.hi - l.lo);
+  EXPECT_NE(test::error_of([] { stats::tolerance_likelihood(11, 10); }).find("11 tolerated of 10"), std::string::npos);
 }

@@ -2,6 +2,12 @@
 // the whole network (fault mode x domain, one line each, whiskers the 95 % confidence interval),
 // and the accuracy drop per layer and scenario at the largest fault count as a heat map (the
 // seed's Fig. 6 view of which layers are sensitive).
+/// Scenario columns in the seed's order: SEU before MBU, weights before activations.
+function scenarioOrder(cols) {
+  const rank = (c) => (c.includes("MBU") ? 2 : 0) + (c.includes("activations") ? 1 : 0);
+  return cols.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 function gridPoints(c) {
   return c.points.filter((p) => p.finished > 0).map((p) => {
     const v = Object.fromEntries(p.point.split(" ").map((kv) => kv.split("=")));
@@ -66,6 +72,7 @@ CNNFI.plot({
       }
     }
     rowsAxis.sort((a, b) => Number(a.split(" ")[1]) - Number(b.split(" ")[1]));
+    scenarioOrder(cols);
     const cells = entries.map((e) => [cols.indexOf(e.col), rowsAxis.indexOf(e.row), e.drop]);
     const max = Math.max(0.01, ...cells.map((q) => q[2]));
     return {
@@ -80,6 +87,49 @@ CNNFI.plot({
       },
       note: "Top-1 accuracy lost (fault-free minus mean) with the largest fault count of the schedule in one layer at a time; weights and activations are numbered separately in graph order.",
       columns: ["campaign", "mode", "domain", "layer", "faults", "top1 mean", "accuracy drop"],
+      rows,
+    };
+  },
+});
+
+CNNFI.plot({
+  id: "grid-likelihood",
+  title: "Likelihood that a layer tolerates the faults",
+  applies: (c) => c.kind === "grid" && (c.likelihood || []).length > 0,
+  build(cs) {
+    const entries = [], rows = [], cols = [], rowsAxis = [];
+    for (const c of cs) {
+      const ls = c.likelihood.map((l) => {
+        const v = Object.fromEntries(l.point.split(" ").map((kv) => kv.split("=")));
+        return { ...l, mode: v.mode, domain: v.domain, layer: Number(v.layer), n: Number(v.faults) };
+      });
+      const top = Math.max(...ls.map((l) => l.n));
+      for (const l of ls) {
+        rows.push([c.name, l.mode, l.domain, l.layer, l.n, l.trials, l.tolerated, l.likelihood, l.lo, l.hi, l.entropy]);
+        if (l.n !== top) continue;
+        const col = (cs.length > 1 ? c.name + " " : "") + l.mode.toUpperCase() + " " + l.domain;
+        if (!cols.includes(col)) cols.push(col);
+        if (!rowsAxis.includes("layer " + l.layer)) rowsAxis.push("layer " + l.layer);
+        entries.push({ col, row: "layer " + l.layer, l });
+      }
+    }
+    rowsAxis.sort((a, b) => Number(a.split(" ")[1]) - Number(b.split(" ")[1]));
+    scenarioOrder(cols);
+    const cells = entries.map((e) => ({ value: [cols.indexOf(e.col), rowsAxis.indexOf(e.row), e.l.likelihood], l: e.l }));
+    return {
+      option: {
+        tooltip: { formatter: (p) => esc(cols[p.value[0]]) + ", " + esc(rowsAxis[p.value[1]]) + ": " + num(p.data.l.likelihood, 3) +
+                   " [" + num(p.data.l.lo, 3) + ", " + num(p.data.l.hi, 3) + "], " + p.data.l.tolerated + " of " + p.data.l.trials +
+                   " trials tolerated; posterior entropy " + num(p.data.l.entropy, 2) + " nats" },
+        grid: { containLabel: true, left: 20, right: 90, bottom: 40 },
+        xAxis: { type: "category", data: cols, axisLabel: { interval: 0 } },
+        yAxis: { type: "category", data: rowsAxis, inverse: true, name: "layer (graph order)" },
+        visualMap: { min: 0, max: 1, calculable: true, orient: "vertical", right: 0, top: "middle", text: ["tolerant", "sensitive"],
+                     inRange: { color: ["#b2182b", "#f7f7f7", "#2166ac"] } },
+        series: [{ type: "heatmap", data: cells, label: { show: true, formatter: (p) => num(p.value[2], 2) } }],
+      },
+      note: "Posterior mean of the probability that a trial with the largest fault count in that layer keeps top-1 within 1 point of fault-free (Jeffreys prior; docs/seed002.md); the tooltip and the table give the 95 % interval and the posterior entropy (lower: better known).",
+      columns: ["campaign", "mode", "domain", "layer", "faults", "trials", "tolerated", "likelihood", "95% lo", "95% hi", "entropy (nats)"],
       rows,
     };
   },

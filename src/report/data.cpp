@@ -3,6 +3,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <array>
 #include <map>
 #include <set>
 
@@ -13,6 +14,7 @@
 
 #include "advice/harden.h"
 #include "advice/modules.h"
+#include "stats/likelihood.h"
 #include "campaign/estimates.h"
 #include "campaign/summary.h"
 #include "onnx/import.h"
@@ -105,6 +107,28 @@ json breakdown(const std::vector<store::TrialPlan>& plan, const std::vector<stor
 
 std::string caption(const json& c, const store::Meta& meta);
 
+/// Seed 002's per-layer fault-tolerance likelihood (stats/likelihood.h) of a grid store: per
+/// (mode, domain, layer, faults) over the repetitions, a trial tolerated when its top-1 stays
+/// within 1 point of the fault-free top-1.
+json likelihood_json(const std::vector<store::TrialRow>& rows, double golden) {
+  std::map<std::string, std::array<int64_t, 2>> cells;  // point -> (tolerated, trials)
+  for (const auto& r : rows) {
+    if (!r.done || r.images <= 0 || r.point.find("target=layer ") == std::string::npos) continue;
+    int64_t correct = 0;
+    for (auto f : r.facts) correct += (f & campaign::kTop1Correct) != 0;
+    auto& cell = cells[r.point];
+    cell[0] += static_cast<double>(correct) / static_cast<double>(r.facts.size()) >= golden - 0.01;
+    ++cell[1];
+  }
+  json out = json::array();
+  for (const auto& [point, cell] : cells) {
+    const auto l = stats::tolerance_likelihood(cell[0], cell[1]);
+    out.push_back({{"point", point}, {"tolerated", l.tolerated}, {"trials", l.trials}, {"likelihood", l.mean},
+                   {"lo", l.lo}, {"hi", l.hi}, {"entropy", l.entropy}});
+  }
+  return out;
+}
+
 json campaign_json(const std::string& path, json& graphs) {
   store::Store st(path, store::OpenMode::read);
   const auto meta = st.meta();
@@ -142,6 +166,7 @@ json campaign_json(const std::string& path, json& graphs) {
                       {"top1", summary_json(p.top1)}, {"top5", summary_json(p.top5)}, {"critical", p.critical_rate},
                       {"tolerable", p.tolerable_rate}, {"masked", p.masked_rate}, {"due", p.due_rate}});
   c["points"] = points;
+  if (kind == "grid") c["likelihood"] = likelihood_json(rows, c["golden_top1"].get<double>());
   c["by_layer"] = breakdown(plan, rows, false);
   c["by_bit"] = breakdown(plan, rows, true);
   // Bit fields of the format (as for the first faulty layer's parameters; floats do not depend on them).

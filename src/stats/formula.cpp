@@ -93,6 +93,7 @@ class Parser {
     if (pos_ != s_.size()) bad(fmt::format("unexpected '{}'", s_[pos_]));
     // R's order: by the number of variables, then by appearance.
     std::stable_sort(terms.begin(), terms.end(), [](const Term& a, const Term& b) { return a.size() < b.size(); });
+    if (terms.size() > 4096) bad(fmt::format("{} terms; at most 4096", terms.size()));
     f.terms = std::move(terms);
     f.intercept = intercept_;
     if (f.terms.empty() && !f.intercept) bad("the model has no terms and no intercept");

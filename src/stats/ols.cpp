@@ -206,6 +206,9 @@ FitResult fit(const Formula& f, const Table& t) {
   }
   const auto p = static_cast<int64_t>(cols.size());
   if (p == 0) fail("formula '{}': no columns", f.text);
+  if (static_cast<double>(n) * static_cast<double>(p) > 2e7)
+    fail("{}: a design of {} rows x {} columns is too large to fit here (at most 20,000,000 cells); select rows with "
+         "--where or use fewer terms", t.source, n, p);
   if (n <= p) fail("{}: {} complete rows for {} coefficients; a fit needs more rows than coefficients", t.source, n, p);
   Mat X(n, p);
   Vec scale(p);
