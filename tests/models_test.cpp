@@ -37,3 +37,7 @@ void check_model(const std::string& file, double target) {
 
 TEST(ShippedModels, Lenet5Fmnist) { check_model("lenet5-fmnist.onnx", 0.89); }
 TEST(ShippedModels, Resnet20Fmnist) { check_model("resnet20-fmnist.onnx", 0.91); }
+// Seed 002's k-bit CNVs (half width, docs/models.md): the targets, and their weights are
+// the codes the binary / int2 formats hold.
+TEST(ShippedModels, CnvW1A1Fmnist) { check_model("cnv-w1a1-fmnist.onnx", 0.80); }
+TEST(ShippedModels, CnvW2A2Fmnist) { check_model("cnv-w2a2-fmnist.onnx", 0.85); }
