@@ -119,8 +119,9 @@ TEST(KBit, ActivationBurstsFlipTheCodesOfOnePackedWord) {
     fault.burst = 8;
     fault.image = 1;
     ASSERT_TRUE(hook.arm({fault}, 0, 2));
-    const at::Tensor codes = bits == 1 ? at::where(at::rand({2, 8, 30, 30}) > 0.5, 1.0f, -1.0f)
-                                       : at::randint(-1, 2, {2, 8, 30, 30}).to(at::kFloat);
+    // Deterministic codes: binary -1/+1, int2 -1/0/+1, in a pattern that puts every code in the burst.
+    const at::Tensor idx = at::arange(2 * 8 * 30 * 30, at::kLong).reshape({2, 8, 30, 30});
+    const at::Tensor codes = bits == 1 ? (idx.remainder(2) * 2 - 1).to(at::kFloat) : (idx.remainder(3) - 1).to(at::kFloat);
     std::vector<at::Tensor> outs = {codes.clone()};
     hook.on_output(hook.producer(act), outs);
     const at::Tensor diff = (outs[0] != codes).reshape({2, -1});
@@ -132,7 +133,10 @@ TEST(KBit, ActivationBurstsFlipTheCodesOfOnePackedWord) {
     if (bits == 1) {
       EXPECT_TRUE(at::equal(after, -before));
     } else {  // both bits of each 2-bit code: +1 -> -2, 0 -> -1, -1 -> 0
-      EXPECT_TRUE(at::equal(after, at::where(before == 1, -2.0f, at::where(before == 0, -1.0f, 0.0f))));
+      at::Tensor expect = at::zeros_like(before);
+      expect.masked_fill_(before == 1, -2.0);
+      expect.masked_fill_(before == 0, -1.0);
+      EXPECT_TRUE(at::equal(after, expect)) << before << after;
     }
   }
 }

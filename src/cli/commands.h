@@ -43,6 +43,8 @@ void print_tolerance(const std::vector<std::string>& stores, double loss, const 
 /// protection is run against the same faults unprotected and protected into `out`.
 void print_harden(const std::vector<std::string>& stores, const std::string& verify, const std::string& out,
                   const std::string& json = "");
+/// `cnnfi fit FORMULA STORES` printed (used by demo).
+void print_fit_of(const std::vector<std::string>& stores, const std::string& formula);
 /// Estimates of an exhaustive/sfi store (empty criticality/nonfinite, t <= 0: as run).
 void print_estimates(const std::string& db, const std::string& criticality, const std::string& nonfinite, double t,
                      bool strata);

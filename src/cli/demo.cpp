@@ -37,7 +37,7 @@ void run_campaigns(const DemoOptions& o) {
   namespace fs = std::filesystem;
   fs::create_directories(o.out_dir);
   const std::vector<std::string> order = {"incremental-fp32", "incremental-q8", "bit-sweep", "layer-wise",
-                                          "quantized", "quantized-fat"};
+                                          "quantized", "quantized-fat", "grid-w1a1", "grid-w2a2"};
   std::printf("\ndemo campaigns (demo size; stores in %s):\n", o.out_dir.c_str());
   std::vector<std::string> stores;
   for (const auto& name : order) {
@@ -69,13 +69,18 @@ void run_campaigns(const DemoOptions& o) {
   for (const char* f : {"unprotected.db", "protected.db"})
     for (const char* ext : {"", "-wal", "-shm"}) fs::remove(hardq + "/" + f + ext);
   print_harden({o.out_dir + "/quantized.db"}, o.campaigns_dir + "/harden-quantized-verify.yaml", hardq);
+  std::printf("\n== seed 002: the accuracy of the W1A1 and W2A2 CNVs explained by model, fault mode, domain and faults\n");
+  std::fflush(stdout);
+  const std::string seed002 = "accuracy ~ model*mode*domain*faults";
+  print_fit_of({o.out_dir + "/grid-w1a1.db", o.out_dir + "/grid-w2a2.db"}, seed002);
   const std::string report = o.out_dir + "/report.html";
-  write_report(stores, report);
+  write_report(stores, report, {seed002});
   std::printf("\nReport: %s (cnnfi report ... --pdf FILE prints it)\n", fs::absolute(report).c_str());
   std::printf("\nFull size (all 10,000 test images): cnnfi run %s/examples/resnet20-bit-sweep.yaml (and "
               "resnet20-incremental-fp32.yaml, resnet20-incremental-q8.yaml, resnet20-layer-wise.yaml: R = 60), "
               "ccdf-quantized.yaml and ccdf-fat-quantized.yaml (R = 3); then cnnfi harden on the bit-sweep and layer-wise "
-              "stores --verify resnet20-incremental-fp32.yaml, and on the ccdf-quantized store\n",
+              "stores --verify resnet20-incremental-fp32.yaml, and on the ccdf-quantized store; seed 002: "
+              "examples/seed002/cnv-w1a1-grid.yaml and cnv-w2a2-grid.yaml (every layer too), then cnnfi fit\n",
               CNNFI_SOURCE_DIR);
 }
 
@@ -116,7 +121,7 @@ void run_demo(const DemoOptions& o) {
 void setup_demo(CLI::App& app) {
   auto o = std::make_shared<DemoOptions>();
   auto* sub = app.add_subcommand(
-      "demo", "evaluate the shipped models on Fashion-MNIST, then run the demo campaigns (seeds 000, 003) and report them");
+      "demo", "evaluate the shipped models on Fashion-MNIST, then run the demo campaigns (seeds 000, 002, 003) and report them");
   sub->add_option("--campaigns", o->campaigns_dir, "directory of the demo campaign files");
   sub->add_option("--out", o->out_dir, "directory for the result stores");
   sub->add_flag("--eval-only", o->eval_only, "only the accuracy table");

@@ -91,6 +91,10 @@ void run_fit(const FitOptions& o) {
 
 }  // namespace
 
+void print_fit_of(const std::vector<std::string>& stores, const std::string& formula) {
+  print_fit(stats::fit(stats::parse_formula(formula), campaign::trials_table(stores)));
+}
+
 void setup_fit(CLI::App& app) {
   auto o = std::make_shared<FitOptions>();
   auto* sub = app.add_subcommand("fit", "least-squares regression with interactions over stores' trials or a CSV");

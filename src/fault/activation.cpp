@@ -75,9 +75,11 @@ void ActivationHook::on_output(int node, std::vector<at::Tensor>& outputs) {
         x = format_.decode(apply(w, a.fault.model, a.fault.bit, format_.width(), a.fault.burst), none, 0);
         continue;
       }
-      for (const auto& eb : bits) {
-        float& x = p[r * per_image + eb.element];
-        x = format_.decode(format_.encode(x, none, 0) ^ (uint32_t{1} << eb.bit), none, 0);
+      // Each element's covered bits together (one by one would re-encode, and clamp, an
+      // out-of-range intermediate code).
+      for (const auto& run : element_runs(bits)) {
+        float& x = p[r * per_image + run.element];
+        x = format_.decode(apply(format_.encode(x, none, 0), FaultModel::burst, run.bit, format_.width(), run.bits), none, 0);
       }
     }
   }

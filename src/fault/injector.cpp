@@ -92,11 +92,14 @@ bool WeightInjector::inject(const std::vector<WeightFault>& requested) {
       if (f.flat_index < 0 || f.flat_index >= pt.numel() || f.bit < 0 || f.bit >= format_.width())
         fail("fault {}: element {} bit {} is out of range for '{}' ({} elements of {} bits)", f.id, f.flat_index, f.bit,
              f.param, pt.numel(), format_.width());
-      for (const auto& eb : pt.burst(pt.locate(f.flat_index, f.bit), f.burst)) {
+      // One change per element: its covered bits are adjacent, flipped together (flipping them
+      // one by one would re-encode an out-of-range intermediate code, which encode clamps).
+      for (const auto& r : element_runs(pt.burst(pt.locate(f.flat_index, f.bit), f.burst))) {
         WeightFault g = f;
-        g.flat_index = eb.element;
-        g.bit = eb.bit;
-        g.model = FaultModel::flip;
+        g.flat_index = r.element;
+        g.bit = r.bit;
+        g.model = r.bits == 1 ? FaultModel::flip : FaultModel::burst;
+        g.burst = r.bits;
         expanded.push_back(g);
       }
     }

@@ -128,4 +128,16 @@ std::vector<ElementBit> PackedTensor::burst(const MemoryBit& start, int length) 
   return out;
 }
 
+std::vector<ElementRun> element_runs(const std::vector<ElementBit>& bits) {
+  std::vector<ElementRun> out;
+  for (const auto& b : bits) {
+    if (!out.empty() && out.back().element == b.element && out.back().bit + out.back().bits == b.bit) {
+      ++out.back().bits;
+      continue;
+    }
+    out.push_back({b.element, b.bit, 1});
+  }
+  return out;
+}
+
 }  // namespace cnnfi::fault

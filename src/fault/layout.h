@@ -39,6 +39,15 @@ struct ElementBit {
   int bit = 0;          ///< bit of the element's k-bit word
 };
 
+/// Adjacent bits of one element: bits [bit, bit + bits) of `element`.
+struct ElementRun {
+  int64_t element = 0;
+  int bit = 0;
+  int bits = 1;
+};
+/// The element bits of a burst grouped per element (a burst covers adjacent bits of each).
+std::vector<ElementRun> element_runs(const std::vector<ElementBit>& bits);
+
 /// One tensor's elements of `k` bits in a layout.
 class PackedTensor {
  public:
