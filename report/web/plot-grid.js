@@ -5,6 +5,7 @@
 /// Scenario columns in the seed's order: SEU before MBU, weights before activations.
 function scenarioOrder(cols) {
   const rank = (c) => (c.includes("MBU") ? 2 : 0) + (c.includes("activations") ? 1 : 0);
+  // (a campaign's name, when several are shown, is the first line of its label)
   return cols.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
@@ -39,7 +40,8 @@ CNNFI.plot({
       }
     return {
       option: {
-        tooltip: { trigger: "axis" }, legend: { data: legend },
+        tooltip: { trigger: "axis" }, legend: { data: legend, type: "scroll" },
+        grid: { top: 70, containLabel: true },
         xAxis: { type: "category", name: "faults", data: ns.map(String) },
         yAxis: { type: "value", name: "top-1 accuracy", min: 0, max: 1 },
         series,
@@ -62,7 +64,7 @@ CNNFI.plot({
       const gs = gridPoints(c).filter((g) => g.target === "layer");
       const top = Math.max(...gs.map((g) => g.n));
       for (const g of gs.filter((g) => g.n === top)) {
-        const col = (cs.length > 1 ? c.name + " " : "") + g.mode.toUpperCase() + " " + g.domain;
+        const col = (cs.length > 1 ? c.name + "\n" : "") + g.mode.toUpperCase() + " " + g.domain;
         const row = "layer " + g.layer;
         if (!cols.includes(col)) cols.push(col);
         if (!rowsAxis.includes(row)) rowsAxis.push(row);
@@ -107,7 +109,7 @@ CNNFI.plot({
       for (const l of ls) {
         rows.push([c.name, l.mode, l.domain, l.layer, l.n, l.trials, l.tolerated, l.likelihood, l.lo, l.hi, l.entropy]);
         if (l.n !== top) continue;
-        const col = (cs.length > 1 ? c.name + " " : "") + l.mode.toUpperCase() + " " + l.domain;
+        const col = (cs.length > 1 ? c.name + "\n" : "") + l.mode.toUpperCase() + " " + l.domain;
         if (!cols.includes(col)) cols.push(col);
         if (!rowsAxis.includes("layer " + l.layer)) rowsAxis.push("layer " + l.layer);
         entries.push({ col, row: "layer " + l.layer, l });
