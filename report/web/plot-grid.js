@@ -80,14 +80,14 @@ CNNFI.plot({
     return {
       option: {
         tooltip: { formatter: (p) => esc(cols[p.value[0]]) + ", " + esc(rowsAxis[p.value[1]]) + ": drop " + num(p.value[2], 3) },
-        grid: { containLabel: true, left: 20, right: 90, bottom: 40 },
-        xAxis: { type: "category", data: cols, axisLabel: { interval: 0 } },
-        yAxis: { type: "category", data: rowsAxis, inverse: true, name: "layer (graph order)" },
+        grid: { containLabel: true, left: 20, right: 90, bottom: 20 },
+        xAxis: { type: "category", data: cols, axisLabel: { interval: 0, lineHeight: 16 } },
+        yAxis: { type: "category", data: rowsAxis, inverse: true },
         visualMap: { min: 0, max, calculable: true, orient: "vertical", right: 0, top: "middle", text: ["drop", "0"],
                      inRange: { color: ["#f7fbff", "#fdae6b", "#d94801", "#7f2704"] } },
         series: [{ type: "heatmap", data: cells, label: { show: true, formatter: (p) => num(p.value[2], 2) } }],
       },
-      note: "Top-1 accuracy lost (fault-free minus mean) with the largest fault count of the schedule in one layer at a time; weights and activations are numbered separately in graph order.",
+      note: "Top-1 accuracy lost (fault-free minus mean) with the largest fault count of the schedule in one layer at a time; weights and activations are numbered separately, in graph order.",
       columns: ["campaign", "mode", "domain", "layer", "faults", "top1 mean", "accuracy drop"],
       rows,
     };
@@ -123,9 +123,9 @@ CNNFI.plot({
         tooltip: { formatter: (p) => esc(cols[p.value[0]]) + ", " + esc(rowsAxis[p.value[1]]) + ": " + num(p.data.l.likelihood, 3) +
                    " [" + num(p.data.l.lo, 3) + ", " + num(p.data.l.hi, 3) + "], " + p.data.l.tolerated + " of " + p.data.l.trials +
                    " trials tolerated; posterior entropy " + num(p.data.l.entropy, 2) + " nats" },
-        grid: { containLabel: true, left: 20, right: 90, bottom: 40 },
-        xAxis: { type: "category", data: cols, axisLabel: { interval: 0 } },
-        yAxis: { type: "category", data: rowsAxis, inverse: true, name: "layer (graph order)" },
+        grid: { containLabel: true, left: 20, right: 90, bottom: 20 },
+        xAxis: { type: "category", data: cols, axisLabel: { interval: 0, lineHeight: 16 } },
+        yAxis: { type: "category", data: rowsAxis, inverse: true },
         visualMap: { min: 0, max: 1, calculable: true, orient: "vertical", right: 0, top: "middle", text: ["tolerant", "sensitive"],
                      inRange: { color: ["#b2182b", "#f7f7f7", "#2166ac"] } },
         series: [{ type: "heatmap", data: cells, label: { show: true, formatter: (p) => num(p.value[2], 2) } }],
