@@ -107,6 +107,11 @@ TEST(Fit, FactorsUseTreatmentContrastsAndTheStatisticsFollowByHand) {
   std::ofstream(d.file("a.csv")) << "y,a,b\n1,1,2\n2,2,4\n4,3,6\n3,4,8\n";
   const auto e = test::error_of([&] { stats::fit(stats::parse_formula("y ~ a + b"), stats::read_csv(d.file("a.csv"))); });
   EXPECT_NE(e.find("aliased"), std::string::npos) << e;
+  // A non-finite predictor value is refused, naming the column and row (not taken as a factor level).
+  std::ofstream(d.file("nan.csv")) << "y,x\n1,1\n2,inf\n3,4\n5,5\n";
+  EXPECT_NE(test::error_of([&] { stats::fit(stats::parse_formula("y ~ x"), stats::read_csv(d.file("nan.csv"))); })
+                .find("column 'x' row 2: 'inf'"),
+            std::string::npos);
   // Bad CSV rows name the file and line.
   std::ofstream(d.file("bad.csv")) << "y,x\n1,2\n3\n";
   EXPECT_NE(test::error_of([&] { stats::read_csv(d.file("bad.csv")); }).find("bad.csv:3"), std::string::npos);

@@ -121,14 +121,7 @@ std::vector<fault::WeightFault> draw_activation_faults(const std::vector<Site>& 
 std::shared_ptr<KindOptions> parse_grid(const Keys& k) {
   auto o = std::make_shared<GridOptions>();
   o->repetitions = static_cast<int>(k.integer_or("repetitions", 1, 1000000, 20));
-  if (k.has("schedule")) {
-    const auto& s = k.root()["schedule"];
-    if (!s.IsSequence() || s.size() == 0 || s.size() > 1000) k.bad("schedule", "expected a list of 1 to 1,000 fault counts");
-    o->schedule.clear();
-    for (const auto& x : s) o->schedule.push_back(k.integer(x, "schedule", 0, 1000000000));
-    for (size_t i = 1; i < o->schedule.size(); ++i)
-      if (o->schedule[i] < o->schedule[i - 1]) k.bad("schedule", "fault counts must be non-decreasing");
-  }
+  o->schedule = read_schedule(k, o->schedule);
   o->modes = list_key(k, "modes", {"seu", "mbu"}, o->modes);
   o->domains = list_key(k, "domains", {"weights", "activations"}, o->domains);
   o->targets = list_key(k, "targets", {"network", "layers"}, o->targets);

@@ -22,14 +22,7 @@ struct IncrementalOptions : KindOptions {
 std::shared_ptr<KindOptions> parse_incremental(const Keys& k) {
   auto o = std::make_shared<IncrementalOptions>();
   o->repetitions = read_repetitions(k);
-  if (k.has("schedule")) {
-    const auto& s = k.root()["schedule"];
-    if (!s.IsSequence() || s.size() == 0 || s.size() > 1000) k.bad("schedule", "expected a list of 1 to 1,000 fault counts");
-    o->schedule.clear();
-    for (const auto& x : s) o->schedule.push_back(k.integer(x, "schedule", 0, 1000000000));
-    for (size_t i = 1; i < o->schedule.size(); ++i)
-      if (o->schedule[i] < o->schedule[i - 1]) k.bad("schedule", "fault counts must be non-decreasing");
-  }
+  o->schedule = read_schedule(k, o->schedule);
   return o;
 }
 

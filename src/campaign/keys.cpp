@@ -64,4 +64,15 @@ std::string Keys::path(const char* key) const {
 
 int read_repetitions(const Keys& k) { return static_cast<int>(k.integer_or("repetitions", 1, 1000000, 60)); }
 
+std::vector<int64_t> read_schedule(const Keys& k, std::vector<int64_t> dflt) {
+  if (!k.has("schedule")) return dflt;
+  const auto& s = k.root()["schedule"];
+  if (!s.IsSequence() || s.size() == 0 || s.size() > 1000) k.bad("schedule", "expected a list of 1 to 1,000 fault counts");
+  std::vector<int64_t> out;
+  for (const auto& x : s) out.push_back(k.integer(x, "schedule", 0, 1000000000));
+  for (size_t i = 1; i < out.size(); ++i)
+    if (out[i] < out[i - 1]) k.bad("schedule", "fault counts must be non-decreasing");
+  return out;
+}
+
 }  // namespace cnnfi::campaign

@@ -51,5 +51,7 @@ class Keys {
 
 /// Repetitions of the seed-000 kinds: 60 by default, 1..1,000,000.
 int read_repetitions(const Keys& k);
+/// Key `schedule`: a non-decreasing list of 1 to 1,000 fault counts (each 0 to 1e9), or `dflt`.
+std::vector<int64_t> read_schedule(const Keys& k, std::vector<int64_t> dflt);
 
 }  // namespace cnnfi::campaign

@@ -129,14 +129,7 @@ std::unique_ptr<TrialEvaluator> OverTimeOptions::make_evaluator(const EvaluatorC
 std::shared_ptr<KindOptions> parse_over_time(const Keys& k) {
   auto o = std::make_shared<OverTimeOptions>();
   o->repetitions = static_cast<int>(k.integer_or("repetitions", 1, 1000000, 20));
-  if (k.has("schedule")) {
-    const auto& s = k.root()["schedule"];
-    if (!s.IsSequence() || s.size() == 0 || s.size() > 1000) k.bad("schedule", "expected a list of 1 to 1,000 fault counts");
-    o->schedule.clear();
-    for (const auto& x : s) o->schedule.push_back(k.integer(x, "schedule", 0, 1000000000));
-    for (size_t i = 1; i < o->schedule.size(); ++i)
-      if (o->schedule[i] < o->schedule[i - 1]) k.bad("schedule", "fault counts must be non-decreasing");
-  }
+  o->schedule = read_schedule(k, o->schedule);
   o->scrub = k.integer_or("scrub", 0, 1000000000, 0);
   return o;
 }

@@ -152,6 +152,15 @@ FitResult fit(const Formula& f, const Table& t) {
     bool numeric = !a.factor;
     std::vector<double> v(static_cast<size_t>(n));
     for (int64_t i = 0; i < n && numeric; ++i) numeric = number(col[static_cast<size_t>(rows[static_cast<size_t>(i)])], v[static_cast<size_t>(i)]);
+    // A number that is not finite (nan, inf) is refused, not taken for a factor level.
+    if (!a.factor)
+      for (int64_t r : rows) {
+        const std::string& cell = col[static_cast<size_t>(r)];
+        char* end = nullptr;
+        const double x = std::strtod(cell.c_str(), &end);
+        if (end == cell.c_str() + cell.size() && !std::isfinite(x))
+          fail("{}: column '{}' row {}: '{}' is not a finite number", t.source, a.column, r + 1, cell);
+      }
     if (numeric) {
       for (auto& x : v) x = ipow(x, a.power);
       ac.names.push_back("");
