@@ -253,6 +253,14 @@ std::string caption(const json& c, const store::Meta& meta) {
 /// advice/harden.h), or null when none can advise.
 json advice_json(const std::vector<std::string>& stores, const json& campaigns);
 
+/// One protection plan as the page shows it (`memory`: the bits the overhead is a share of).
+json plan_json(const advice::Plan& p, double base, int64_t memory) {
+  return json{{"scheme", fault::to_string(p.scheme)}, {"plan", p.describe}, {"overhead_bits", p.overhead_bits},
+              {"overhead", advice::format_bits(p.overhead_bits)},
+              {"memory_share", static_cast<double>(p.overhead_bits) / static_cast<double>(memory)},
+              {"residual", p.residual}, {"removed", base > 0 ? 1 - p.residual / base : 0.0}};
+}
+
 /// The advisor's answer for the quantised-module stores (advice/modules.h) of the first model
 /// that has any, in advice_json's shape; null when there are none.
 json module_advice_json(const std::vector<std::string>& stores, const json& campaigns) {
@@ -272,12 +280,7 @@ json module_advice_json(const std::vector<std::string>& stores, const json& camp
     const auto all = advice::module_candidates(v, schemes);
     const auto front = advice::pareto(all);
     const int64_t memory = v.total_bits();
-    auto plan = [&](const advice::Plan& p) {
-      return json{{"scheme", fault::to_string(p.scheme)}, {"plan", p.describe}, {"overhead_bits", p.overhead_bits},
-                  {"overhead", advice::format_bits(p.overhead_bits)},
-                  {"memory_share", static_cast<double>(p.overhead_bits) / static_cast<double>(memory)},
-                  {"residual", p.residual}, {"removed", base > 0 ? 1 - p.residual / base : 0.0}};
-    };
+    auto plan = [&](const advice::Plan& p) { return plan_json(p, base, memory); };
     json j{{"stores", usable}, {"memory_bits", memory}, {"memory", advice::format_bits(memory)},
            {"what", "vulnerable bits of the quantised modules per forward pass"}, {"unprotected", base}, {"target", 0.01}};
     j["modules"] = json::array();
@@ -319,12 +322,7 @@ json advice_json(const std::vector<std::string>& stores, const json& campaigns) 
     const auto all = advice::candidates(v, {fault::Scheme::tmr, fault::Scheme::secded, fault::Scheme::parity});
     const auto front = advice::pareto(all);
     const int64_t memory = v.words() * v.width;
-    auto plan = [&](const advice::Plan& p) {
-      return json{{"scheme", fault::to_string(p.scheme)}, {"plan", p.describe}, {"overhead_bits", p.overhead_bits},
-                  {"overhead", advice::format_bits(p.overhead_bits)},
-                  {"memory_share", static_cast<double>(p.overhead_bits) / static_cast<double>(memory)},
-                  {"residual", p.residual}, {"removed", base > 0 ? 1 - p.residual / base : 0.0}};
-    };
+    auto plan = [&](const advice::Plan& p) { return plan_json(p, base, memory); };
     json j{{"stores", usable}, {"memory_bits", memory}, {"memory", advice::format_bits(memory)},
            {"what", "weight memory"}, {"unprotected", base}, {"target", 0.01}};
     j["pareto"] = json::array();
