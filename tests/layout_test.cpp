@@ -173,3 +173,119 @@ TEST(Layout, CampaignKeyIsCheckedAndRecorded) {
   store::Store st(d.file("c.db"), store::OpenMode::read);
   EXPECT_EQ(st.meta().extra.at("layout"), "dense:32");
 }
+
+namespace {
+
+fault::WeightFault by_word(const std::string& param, int64_t memory, int64_t word, int lane) {
+  fault::WeightFault f;
+  f.param = param;
+  f.flat_index = f.bit = -1;
+  f.memory = memory;
+  f.word = word;
+  f.lane = lane;
+  return f;
+}
+
+}  // namespace
+
+TEST(Layout, FaultsAddressedByMemoryWordResolveToTheElementBitsTheLayoutKeepsThere) {
+  exec::Executor ex(onnx_io::load_model(test::source_dir() + "/models/lenet5-fmnist.onnx"));
+  {
+    fault::WeightInjector inj(ex, repr::find_format("int2"));
+    inj.set_layout(fault::Layout::parse("dense:32"));
+    const std::string p = inj.params().front();
+    // 16 two-bit codes per word: word 3 lane 0 is element 48 bit 0, lane 3 element 49 bit 1,
+    // lane 31 element 63 bit 1.
+    std::vector<fault::WeightFault> fs = {by_word(p, 0, 3, 0), by_word(p, 0, 3, 3), by_word(p, 0, 3, 31)};
+    fault::resolve_word_addresses(fs, inj, "list.csv");
+    EXPECT_EQ(fs[0].flat_index, 48);
+    EXPECT_EQ(fs[0].bit, 0);
+    EXPECT_EQ(fs[1].flat_index, 49);
+    EXPECT_EQ(fs[1].bit, 1);
+    EXPECT_EQ(fs[2].flat_index, 63);
+    EXPECT_EQ(fs[2].bit, 1);
+    for (const auto& f : fs) EXPECT_FALSE(f.by_word());
+    // Outside the tensor's words, or a memory a dense layout does not have: refused, named.
+    for (const auto& bad : {by_word(p, 0, inj.packing(p).words(), 0), by_word(p, 1, 0, 0)}) {
+      std::vector<fault::WeightFault> one = {bad};
+      const auto err = test::error_of([&] { fault::resolve_word_addresses(one, inj, "list.csv"); });
+      EXPECT_NE(err.find("list.csv"), std::string::npos) << err;
+      EXPECT_NE(err.find("holds no weight bit"), std::string::npos) << err;
+    }
+  }
+  {
+    // 31-bit words hold 15 two-bit codes: lane 30 is padding.
+    exec::Executor ex2(onnx_io::load_model(test::source_dir() + "/models/lenet5-fmnist.onnx"));
+    fault::WeightInjector inj(ex2, repr::find_format("int2"));
+    inj.set_layout(fault::Layout::parse("dense:31"));
+    std::vector<fault::WeightFault> one = {by_word(inj.params().front(), 0, 0, 30)};
+    const auto err = test::error_of([&] { fault::resolve_word_addresses(one, inj, "list.csv"); });
+    EXPECT_NE(err.find("padding lane"), std::string::npos) << err;
+    EXPECT_NE(err.find("lane 30"), std::string::npos) << err;
+  }
+  {
+    // FINN folding PE 2, SIMD 4 over a fully connected weight [rows, K]: neuron 3's inputs start
+    // at word (3 / 2) * ceil(K / 4) of memory 1; its input 9 is lane 1 of the third of its words.
+    exec::Executor ex3(onnx_io::load_model(test::source_dir() + "/models/lenet5-fmnist.onnx"));
+    fault::WeightInjector inj(ex3, repr::find_format("binary"));
+    inj.set_layout(fault::Layout::parse("finn:2,4"));
+    std::string fc;
+    for (const auto& p : inj.params())
+      if (inj.shape(p).size() == 2) fc = p;
+    ASSERT_FALSE(fc.empty());
+    const int64_t k = inj.shape(fc)[1], per_row = (k + 3) / 4;
+    std::vector<fault::WeightFault> fs = {by_word(fc, 1, 1 * per_row + 2, 1)};
+    fault::resolve_word_addresses(fs, inj, "list.csv");
+    EXPECT_EQ(fs[0].flat_index, 3 * k + 9);
+    EXPECT_EQ(fs[0].bit, 0);
+    // An activation (a node output) cannot be addressed by weight memory word.
+    std::vector<fault::WeightFault> act = {by_word("not_a_weight", 0, 0, 0)};
+    const auto err = test::error_of([&] { fault::resolve_word_addresses(act, inj, "list.csv"); });
+    EXPECT_NE(err.find("not a stored weight"), std::string::npos) << err;
+  }
+}
+
+TEST(Layout, AWordAddressedFaultListRunsAsItsElementAddressedEquivalent) {
+  // The same three faults (a W1A1-style burst at lane 0 of word 2, a burst straddling two
+  // binary elements' neighbours, a single flip), once by word and once by element: the campaign
+  // stores the same plan and the same facts.
+  const std::string model = test::source_dir() + "/models/lenet5-fmnist.onnx";
+  test::TempDir d;
+  exec::Executor ex(onnx_io::load_model(model));
+  fault::WeightInjector inj(ex, repr::find_format("binary"));
+  const std::string p = inj.params().front(), q = inj.params()[2];
+  std::ofstream(d.file("by_word.csv")) << "fault_id,param,word,lane,memory,model\n"
+                                       << "0," << p << ",2,0,,burst8\n"
+                                       << "1," << q << ",5,28,0,burst8\n"
+                                       << "2," << q << ",7,13,,flip\n";
+  std::ofstream(d.file("by_element.csv")) << "fault_id,param,flat_index,bit,model\n"
+                                          << "0," << p << ",64,0,burst8\n"
+                                          << "1," << q << ",188,0,burst8\n"
+                                          << "2," << q << ",237,0,flip\n";
+  std::vector<std::vector<store::TrialRow>> results;
+  std::vector<std::vector<store::TrialPlan>> plans;
+  for (const char* list : {"by_word.csv", "by_element.csv"}) {
+    const std::string c = d.file(std::string(list) + ".yaml"), db = d.file(std::string(list) + ".db");
+    std::ofstream(c) << "kind: single\nmodel: " << model << "\nfaults: " << d.file(list)
+                     << "\nlimit: 200\nformat: binary\nlayout: dense:32\n";
+    const auto r = test::run_cnnfi("run " + c + " -o " + db);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    store::Store st(db, store::OpenMode::read);
+    plans.push_back(st.plan());
+    results.push_back(st.trials());
+  }
+  ASSERT_EQ(plans[0].size(), 3u);
+  ASSERT_EQ(plans[1].size(), 3u);
+  int64_t changed = 0;
+  for (size_t t = 0; t < 3; ++t) {
+    EXPECT_EQ(plans[0][t].faults[0].flat_index, plans[1][t].faults[0].flat_index) << t;
+    EXPECT_EQ(plans[0][t].faults[0].bit, plans[1][t].faults[0].bit) << t;
+    EXPECT_EQ(results[0][t].facts, results[1][t].facts) << t;
+    changed += results[0][t].images - results[0][t].masked;
+  }
+  EXPECT_GT(changed, 0) << "the faults should change some image's outputs";
+  // A list that fills both forms in one row is refused, naming the line.
+  std::ofstream(d.file("both.csv")) << "fault_id,param,flat_index,bit,word,lane\n0," << p << ",1,0,1,0\n";
+  const auto err = test::error_of([&] { fault::read_fault_csv(d.file("both.csv")); });
+  EXPECT_NE(err.find("both.csv:2"), std::string::npos) << err;
+}

@@ -2,10 +2,12 @@
 // (replayed unchanged) or is generated: `count` faults uniform over the selected memory.
 // This is what replay, exhaustive and statistical campaigns build on.
 // Keys: faults (a CSV, relative to the campaign file) or count (generated faults), one of them.
+// A list may address weight faults by memory word (word, lane[, memory]) in the campaign's layout.
 #include <fmt/format.h>
 
 #include "campaign/kind.h"
 #include "fault/generate.h"
+#include "fault/injector.h"
 #include "util/error.h"
 
 namespace cnnfi::campaign {
@@ -35,6 +37,7 @@ std::vector<store::TrialPlan> plan_single(const PlanInput& in) {
   std::vector<fault::WeightFault> faults;
   if (!o.faults_csv.empty()) {
     faults = fault::read_fault_csv(o.faults_csv);
+    fault::resolve_word_addresses(faults, in.injector, o.faults_csv);
   } else {
     in.check_plan_size(o.count, o.count);
     fault::Rng rng(trial_seed(c.seed, 0, 0));

@@ -22,7 +22,7 @@ namespace cnnfi::cli {
 namespace {
 
 struct InjectOptions {
-  std::string model, faults, output, format = "fp32", nonfinite = "due";
+  std::string model, faults, output, format = "fp32", nonfinite = "due", layout;
   DataOptions data;
   int threads = 0;
   bool brute = false;
@@ -36,8 +36,16 @@ void run_inject(const InjectOptions& o) {
   exec::Executor exec(onnx_io::load_model(o.model));
   const auto& format = repr::find_format(o.format);
   fault::WeightInjector inj(exec, format);
+  if (!o.layout.empty()) {
+    try {
+      inj.set_layout(fault::Layout::parse(o.layout));
+    } catch (const Error& e) {
+      fail("--layout: {}", e.what());
+    }
+  }
   auto opened = open_data(o.data, o.model);
-  const auto faults = fault::read_fault_csv(o.faults);
+  auto faults = fault::read_fault_csv(o.faults);
+  fault::resolve_word_addresses(faults, inj, o.faults);
   const auto trials = fault::group_faults(faults);
   campaign::EvaluatorOptions eo;
   eo.batch = o.data.batch;
@@ -89,8 +97,9 @@ void setup_inject(CLI::App& app) {
   auto* sub = app.add_subcommand("inject", "replay a weight fault list and count outcomes per fault");
   sub->add_option("--model", o->model, "ONNX model")->required();
   add_data_options(*sub, o->data);
-  sub->add_option("--faults", o->faults, "fault list CSV (fault_id,param,flat_index,bit[,model][,group])")->required();
+  sub->add_option("--faults", o->faults, "fault list CSV (fault_id,param,flat_index,bit[,model][,group]; or word,lane[,memory] in place of flat_index,bit)")->required();
   sub->add_option("--format", o->format, "number format of the stored weights (default fp32)");
+  sub->add_option("--layout", o->layout, "packed weight memory: dense, dense:W or finn:PE,SIMD (bursts cover adjacent lanes of a word; word,lane rows address it)");
   sub->add_option("--nonfinite", o->nonfinite, "a NaN/Inf output counts as: due (default) | top1 (by its top-1, NaN never the max) | torch (by its top-1, NaN ranking highest as torch.topk)");
   sub->add_option("--threads", o->threads, "threads (default: all cores)");
   sub->add_flag("--brute", o->brute, "full forward per fault (no golden-cache resume), for comparison");

@@ -74,6 +74,28 @@ void WeightInjector::guard(Scheme scheme, std::map<std::string, uint32_t> masks)
 
 void WeightInjector::set_layout(const Layout& layout) { layout_ = layout; }
 
+void resolve_word_addresses(std::vector<WeightFault>& faults, const WeightInjector& injector, const std::string& source) {
+  for (auto& f : faults) {
+    if (!f.by_word()) continue;
+    if (!injector.has(f.param))
+      fail("{}: fault {} is addressed by memory word in '{}', which is not a stored weight of this campaign (word "
+           "addresses apply to weight memory)",
+           source, f.id, f.param);
+    const PackedTensor pt = injector.packing(f.param);
+    const auto eb = pt.at(MemoryBit{f.memory, f.word, f.lane});
+    if (!eb)
+      fail("{}: fault {}: memory {} word {} lane {} of '{}' holds no weight bit in layout {} ({} memories, {} words "
+           "of {} bits in all, {} elements of {} bits): outside the tensor or a padding lane",
+           source, f.id, f.memory, f.word, f.lane, f.param, injector.layout().describe(), pt.memories(), pt.words(),
+           pt.word_bits(), pt.numel(), injector.format().width());
+    f.flat_index = eb->element;
+    f.bit = eb->bit;
+    f.memory = 0;
+    f.word = -1;
+    f.lane = -1;
+  }
+}
+
 PackedTensor WeightInjector::packing(const std::string& param) const {
   params_of(param);
   return PackedTensor(layout_, live_.at(param).sizes().vec(), format_.width());
@@ -111,6 +133,7 @@ bool WeightInjector::inject(const std::vector<WeightFault>& requested) {
   // Guarded elements this trial changed: element -> (param, flat index, word before the trial).
   std::map<float*, std::tuple<const WeightFault*, uint32_t>> guarded;
   for (const auto& f : faults) {
+    if (f.by_word()) fail("fault {}: given by memory word and not resolved to an element", f.id);
     const auto& p = params_of(f.param);
     const at::Tensor& w = live_.at(f.param);
     if (f.flat_index < 0 || f.flat_index >= w.numel())

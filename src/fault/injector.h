@@ -19,6 +19,14 @@ namespace cnnfi::fault {
 /// (ops/op_list.def: Conv, ConvTranspose, Gemm, MatMul) that are float initializers, in graph order.
 std::vector<std::string> injectable_params(const exec::Executor& exec);
 
+class WeightInjector;
+
+/// Resolves the faults given by memory word (WeightFault::by_word) to the element bit that the
+/// injector's layout keeps at (memory, word, lane), in place. `source` names the list in errors;
+/// an address outside the tensor's memory, a padding lane, or a param that is not a stored weight
+/// is refused naming the fault.
+void resolve_word_addresses(std::vector<WeightFault>& faults, const WeightInjector& injector, const std::string& source);
+
 class WeightInjector {
  public:
   /// Stores `params` (all injectable ones when empty) of `exec` in `format`.

@@ -55,9 +55,16 @@ std::vector<WeightFault> read_fault_csv(const std::string& path) {
   const auto header = split(trim(line), ',');
   std::map<std::string, size_t> col;
   for (size_t i = 0; i < header.size(); ++i) col[trim(header[i])] = i;
-  for (const char* need : {"fault_id", "param", "flat_index", "bit"})
+  const bool by_element = col.count("flat_index") && col.count("bit");
+  const bool by_word = col.count("word") && col.count("lane");
+  for (const char* need : {"fault_id", "param"})
     if (!col.count(need))
-      fail("{}: header lacks column '{}' (need fault_id,param,flat_index,bit[,model][,group])", path, need);
+      fail("{}: header lacks column '{}' (need fault_id,param,flat_index,bit[,model][,group] or "
+           "fault_id,param,word,lane[,memory][,model][,group])",
+           path, need);
+  if (!by_element && !by_word)
+    fail("{}: header names neither flat_index and bit (an element's bit) nor word and lane (a memory word's bit)",
+         path);
   std::vector<WeightFault> out;
   int64_t n = 1;
   while (std::getline(in, line)) {
@@ -73,8 +80,21 @@ std::vector<WeightFault> read_fault_csv(const std::string& path) {
     f.id = parse_int(cell("fault_id"), path, n, "fault_id", 0, kMax);
     f.param = cell("param");
     if (f.param.empty()) fail("{}:{}: empty param", path, n);
-    f.flat_index = parse_int(cell("flat_index"), path, n, "flat_index", 0, kMax);
-    f.bit = static_cast<int>(parse_int(cell("bit"), path, n, "bit", 0, 63));
+    const bool element_row = by_element && !(cell("flat_index").empty() && cell("bit").empty());
+    const bool word_row = by_word && !(cell("word").empty() && cell("lane").empty());
+    if (element_row == word_row)
+      fail("{}:{}: fill either flat_index and bit or word and lane{}", path, n, element_row ? ", not both" : "");
+    if (element_row) {
+      f.flat_index = parse_int(cell("flat_index"), path, n, "flat_index", 0, kMax);
+      f.bit = static_cast<int>(parse_int(cell("bit"), path, n, "bit", 0, 63));
+    } else {
+      f.flat_index = -1;
+      f.bit = -1;
+      f.word = parse_int(cell("word"), path, n, "word", 0, kMax);
+      f.lane = static_cast<int>(parse_int(cell("lane"), path, n, "lane", 0, 4095));
+      const std::string m = cell("memory");
+      f.memory = m.empty() ? 0 : parse_int(m, path, n, "memory", 0, kMax);
+    }
     try {
       f.model = parse_fault_model(cell("model"), &f.burst);
     } catch (const Error& e) {
@@ -93,7 +113,10 @@ void write_fault_csv(const std::string& path, const std::vector<WeightFault>& fa
   std::ofstream out(path);
   if (!out) fail("{}: cannot write", path);
   bool images = false;
-  for (const auto& f : faults) images = images || f.image >= 0;
+  for (const auto& f : faults) {
+    images = images || f.image >= 0;
+    if (f.by_word()) fail("{}: fault {} is still given by memory word; resolve it before writing", path, f.id);
+  }
   out << "fault_id,param,flat_index,bit,model,group" << (images ? ",image" : "") << "\n";
   for (const auto& f : faults) {
     out << f.id << ',' << f.param << ',' << f.flat_index << ',' << f.bit << ',' << to_string(f.model, f.burst) << ','

@@ -1,5 +1,10 @@
 // Faults and their CSV replay format, one row per fault:
 //   fault_id,param,flat_index,bit[,model][,group][,image]
+// or, for weight memory, addressed by memory word instead of element (seed 002's packed memory):
+//   fault_id,param,word,lane[,memory][,model][,group]
+// (a list may mix both forms: each row fills flat_index and bit, or word and lane; memory defaults
+// to 0). A word address is resolved to the element bit the campaign's layout keeps there
+// (resolve_word_addresses in fault/injector.h); a burst then covers lanes lane .. lane + L - 1.
 // param = an ONNX initializer name: a weight fault (persistent: injected once, active for the
 //         whole pass over the data); or the name of a node output: an activation fault
 //         (transient: one inference), flat_index then indexes one image's slice of that output;
@@ -26,6 +31,10 @@ struct WeightFault {
   int burst = kDefaultBurst;
   int64_t group = -1;  ///< -1: alone
   int64_t image = -1;  ///< activation faults: the image hit; -1 = every inference
+  /// Given by memory word (word >= 0) until resolved: flat_index and bit are then unset (-1).
+  int64_t memory = 0, word = -1;
+  int lane = -1;
+  bool by_word() const { return word >= 0; }
 };
 
 /// Faults grouped for injection: each inner vector is injected together as one trial.
