@@ -32,16 +32,16 @@ Estimates estimate_store(const store::Store& st, NonFinitePolicy policy, const C
     e.strata.push_back({s, 0, 0, {}});
   }
   std::vector<double> sums(e.strata.size(), 0.0);
-  for (const auto& tr : st.trials()) {
+  st.for_each_trial([&](const store::TrialRow& tr, const std::vector<fault::WeightFault>&) {
     ++e.trials;
     const auto it = index.find(tr.point);
-    if (it == index.end()) continue;
+    if (it == index.end()) return;
     auto& r = e.strata[it->second];
     ++r.planned;
-    if (!tr.done) continue;
+    if (!tr.done) return;
     ++r.finished;
     sums[it->second] += trial_criticality(tr.facts, policy, c);
-  }
+  });
   std::map<std::string, std::vector<stats::Stratum>> by_layer;
   std::map<int, std::vector<stats::Stratum>> by_bit;
   std::vector<std::string> layer_order;

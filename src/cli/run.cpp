@@ -81,7 +81,7 @@ void print_summary(const std::string& db) {
               campaign::golden_top1(st.golden()));
   std::printf("%-34s %5s %8s %8s %8s %8s %8s %9s %8s\n", "point", "reps", "top1", "std", "min", "max", "ci95",
               "critical", "due");
-  for (const auto& p : campaign::summarize_points(st.trials()))
+  for (const auto& p : campaign::summarize_points(st))
     std::printf("%-34s %5lld %8.4f %8.4f %8.4f %8.4f %8.4f %9.4f %8.4f\n", p.point.c_str(),
                 static_cast<long long>(p.finished), p.top1.mean, p.top1.std, p.top1.min, p.top1.max, p.top1.ci,
                 p.critical_rate, p.due_rate);

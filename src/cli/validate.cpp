@@ -71,30 +71,29 @@ void run_validate(const ValidateOptions& o) {
   for (size_t l = 0; l < pops.size(); ++l) layer_of[pops[l].param] = l;
   std::vector<std::vector<double>> units(pops.size());
   for (size_t l = 0; l < pops.size(); ++l) units[l].assign(static_cast<size_t>(pops[l].size()), -1.0);
-  {
-    const auto plan = st.plan();
-    const auto rows = st.trials();
-    for (size_t i = 0; i < plan.size(); ++i) {
-      // Every row read back is checked against the population before it indexes anything.
-      if (plan[i].faults.size() != 1)
-        fail("{}: trial {} holds {} faults; an exhaustive trial holds one", o.store, plan[i].trial, plan[i].faults.size());
-      const auto& f = plan[i].faults[0];
-      const auto it = layer_of.find(f.param);
-      if (it == layer_of.end())
-        fail("{}: trial {} faults '{}', which is not a layer of the campaign's population", o.store, plan[i].trial, f.param);
-      const auto l = it->second;
-      const auto& p = pops[l];
-      const auto bi = static_cast<int64_t>(std::find(p.bits.begin(), p.bits.end(), f.bit) - p.bits.begin());
-      const bool model_ok = p.both_stuck_at ? (f.model == fault::FaultModel::stuck_at_0 || f.model == fault::FaultModel::stuck_at_1)
-                                            : f.model == p.model;
-      if (bi >= static_cast<int64_t>(p.bits.size()) || f.flat_index >= p.weights || !model_ok)
-        fail("{}: trial {} (bit {}, index {}, {}) lies outside the population of '{}' ({} weights)", o.store,
-             plan[i].trial, f.bit, f.flat_index, fault::to_string(f.model, f.burst), f.param, p.weights);
-      const int64_t v = f.flat_index * p.per_weight_bit() + (f.model == fault::FaultModel::stuck_at_1 ? 1 : 0);
-      if (!rows[i].done) fail("{}: trial {} has no result; was the exhaustive campaign complete?", o.store, plan[i].trial);
-      units[l][static_cast<size_t>(bi * p.per_bit() + v)] = campaign::trial_criticality(rows[i].facts, policy, crit);
-    }
-  }
+  // Streamed: one double per fault of the population is all that stays in memory.
+  st.for_each_trial(
+      [&](const store::TrialRow& row, const std::vector<fault::WeightFault>& faults) {
+        // Every row read back is checked against the population before it indexes anything.
+        if (faults.size() != 1)
+          fail("{}: trial {} holds {} faults; an exhaustive trial holds one", o.store, row.trial, faults.size());
+        const auto& f = faults[0];
+        const auto it = layer_of.find(f.param);
+        if (it == layer_of.end())
+          fail("{}: trial {} faults '{}', which is not a layer of the campaign's population", o.store, row.trial, f.param);
+        const auto l = it->second;
+        const auto& p = pops[l];
+        const auto bi = static_cast<int64_t>(std::find(p.bits.begin(), p.bits.end(), f.bit) - p.bits.begin());
+        const bool model_ok = p.both_stuck_at ? (f.model == fault::FaultModel::stuck_at_0 || f.model == fault::FaultModel::stuck_at_1)
+                                              : f.model == p.model;
+        if (bi >= static_cast<int64_t>(p.bits.size()) || f.flat_index >= p.weights || !model_ok)
+          fail("{}: trial {} (bit {}, index {}, {}) lies outside the population of '{}' ({} weights)", o.store,
+               row.trial, f.bit, f.flat_index, fault::to_string(f.model, f.burst), f.param, p.weights);
+        const int64_t v = f.flat_index * p.per_weight_bit() + (f.model == fault::FaultModel::stuck_at_1 ? 1 : 0);
+        if (!row.done) fail("{}: trial {} has no result; was the exhaustive campaign complete?", o.store, row.trial);
+        units[l][static_cast<size_t>(bi * p.per_bit() + v)] = campaign::trial_criticality(row.facts, policy, crit);
+      },
+      true);
   std::vector<double> exact(pops.size());
   int64_t total_N = 0;
   for (size_t l = 0; l < pops.size(); ++l) {

@@ -73,53 +73,64 @@ std::string field_of(const std::vector<repr::BitField>& fields, int bit) {
   return "";
 }
 
-/// Outcome rates summed over finished trials, grouped by a key of the trial's first fault.
-json breakdown(const std::vector<store::TrialPlan>& plan, const std::vector<store::TrialRow>& rows, bool by_bit) {
-  struct Acc { int64_t faults = 0, pairs = 0, masked = 0, tolerable = 0, critical = 0, due = 0; };
-  std::map<std::string, Acc> acc;
-  std::vector<std::string> order;
-  for (size_t i = 0; i < plan.size() && i < rows.size(); ++i) {
-    if (!rows[i].done || plan[i].faults.empty()) continue;
-    const auto& f = plan[i].faults[0];
-    const std::string k = by_bit ? std::to_string(f.bit) : f.param;
-    if (!acc.count(k)) order.push_back(k);
-    auto& a = acc[k];
+/// Outcome rates summed over finished trials, grouped by a key of the trial's first fault; fed
+/// one trial at a time (its size is bounded by the layers or bits, not the trials).
+class Breakdown {
+ public:
+  explicit Breakdown(bool by_bit) : by_bit_(by_bit) {}
+  void add(const store::TrialRow& r, const std::vector<fault::WeightFault>& faults) {
+    if (!r.done || faults.empty()) return;
+    const auto& f = faults[0];
+    const std::string k = by_bit_ ? std::to_string(f.bit) : f.param;
+    if (!acc_.count(k)) order_.push_back(k);
+    auto& a = acc_[k];
     ++a.faults;
-    a.pairs += rows[i].images;
-    a.masked += rows[i].masked;
-    a.tolerable += rows[i].tolerable;
-    a.critical += rows[i].critical;
-    a.due += rows[i].due;
+    a.pairs += r.images;
+    a.masked += r.masked;
+    a.tolerable += r.tolerable;
+    a.critical += r.critical;
+    a.due += r.due;
   }
-  if (by_bit) std::sort(order.begin(), order.end(), [](auto& a, auto& b) { return std::stoi(a) < std::stoi(b); });
-  json out = json::array();
-  for (const auto& k : order) {
-    const auto& a = acc[k];
-    const double n = a.pairs ? static_cast<double>(a.pairs) : 1.0;
-    json r = {{"faults", a.faults}, {"pairs", a.pairs}, {"masked", a.masked / n}, {"tolerable", a.tolerable / n},
-              {"critical", a.critical / n}, {"due", a.due / n}};
-    if (by_bit) r["bit"] = std::stoi(k);
-    else r["layer"] = k;
-    out.push_back(r);
+  json result() const {
+    auto order = order_;
+    if (by_bit_) std::sort(order.begin(), order.end(), [](auto& a, auto& b) { return std::stoi(a) < std::stoi(b); });
+    json out = json::array();
+    for (const auto& k : order) {
+      const auto& a = acc_.at(k);
+      const double n = a.pairs ? static_cast<double>(a.pairs) : 1.0;
+      json r = {{"faults", a.faults}, {"pairs", a.pairs}, {"masked", a.masked / n}, {"tolerable", a.tolerable / n},
+                {"critical", a.critical / n}, {"due", a.due / n}};
+      if (by_bit_) r["bit"] = std::stoi(k);
+      else r["layer"] = k;
+      out.push_back(r);
+    }
+    return out;
   }
-  return out;
-}
+
+ private:
+  struct Acc { int64_t faults = 0, pairs = 0, masked = 0, tolerable = 0, critical = 0, due = 0; };
+  bool by_bit_;
+  std::map<std::string, Acc> acc_;
+  std::vector<std::string> order_;
+};
 
 std::string caption(const json& c, const store::Meta& meta);
 
 /// Seed 002's per-layer fault-tolerance likelihood (stats/likelihood.h) of a grid store: per
 /// (mode, domain, layer, faults) over the repetitions, a trial tolerated when its top-1 stays
 /// within 1 point of the fault-free top-1.
-json likelihood_json(const std::vector<store::TrialRow>& rows, double golden) {
-  std::map<std::string, std::array<int64_t, 2>> cells;  // point -> (tolerated, trials)
-  for (const auto& r : rows) {
-    if (!r.done || r.images <= 0 || r.point.find("target=layer ") == std::string::npos) continue;
-    int64_t correct = 0;
-    for (auto f : r.facts) correct += (f & campaign::kTop1Correct) != 0;
-    auto& cell = cells[r.point];
-    cell[0] += static_cast<double>(correct) / static_cast<double>(r.facts.size()) >= golden - 0.01;
-    ++cell[1];
-  }
+using LikelihoodCells = std::map<std::string, std::array<int64_t, 2>>;  // point -> (tolerated, trials)
+
+void add_likelihood(LikelihoodCells& cells, const store::TrialRow& r, double golden) {
+  if (!r.done || r.images <= 0 || r.point.find("target=layer ") == std::string::npos) return;
+  int64_t correct = 0;
+  for (auto f : r.facts) correct += (f & campaign::kTop1Correct) != 0;
+  auto& cell = cells[r.point];
+  cell[0] += static_cast<double>(correct) / static_cast<double>(r.facts.size()) >= golden - 0.01;
+  ++cell[1];
+}
+
+json likelihood_json(const LikelihoodCells& cells) {
   json out = json::array();
   for (const auto& [point, cell] : cells) {
     const auto l = stats::tolerance_likelihood(cell[0], cell[1]);
@@ -132,8 +143,6 @@ json likelihood_json(const std::vector<store::TrialRow>& rows, double golden) {
 json campaign_json(const std::string& path, json& graphs) {
   store::Store st(path, store::OpenMode::read);
   const auto meta = st.meta();
-  const auto rows = st.trials();
-  const auto plan = st.plan();
   const auto golden = st.golden();
   json c;
   c["store"] = path;
@@ -151,24 +160,38 @@ json campaign_json(const std::string& path, json& graphs) {
       fail("{}: damaged result store: metadata 'quantized': {}", path, e.what());
     }
   }
-  int64_t finished = 0;
-  for (const auto& r : rows) finished += r.done;
-  c["planned"] = rows.size();
+  // One streaming pass over the trials (memory bounded by the points, layers and bits).
+  const double golden_top1 = campaign::golden_top1(golden);
+  int64_t finished = 0, planned = 0;
+  campaign::PointSummarizer summarizer;
+  Breakdown by_layer(false), by_bit(true);
+  LikelihoodCells cells;
+  st.for_each_trial(
+      [&](const store::TrialRow& r, const std::vector<fault::WeightFault>& faults) {
+        ++planned;
+        finished += r.done;
+        summarizer.add(r);
+        by_layer.add(r, faults);
+        by_bit.add(r, faults);
+        if (kind == "grid") add_likelihood(cells, r, golden_top1);
+      },
+      true);
+  c["planned"] = planned;
   c["finished"] = finished;
-  c["complete"] = meta.complete() && finished == static_cast<int64_t>(rows.size());
-  c["golden_top1"] = campaign::golden_top1(golden);
+  c["complete"] = meta.complete() && finished == planned;
+  c["golden_top1"] = golden_top1;
   int64_t top5 = 0;
   for (const auto& g : golden) top5 += (g.facts & campaign::kTop5Correct) != 0;
   c["golden_top5"] = golden.empty() ? 0.0 : static_cast<double>(top5) / golden.size();
   json points = json::array();
-  for (const auto& p : campaign::summarize_points(rows))
+  for (const auto& p : summarizer.result())
     points.push_back({{"point", p.point}, {"x", p.x}, {"planned", p.planned}, {"finished", p.finished},
                       {"top1", summary_json(p.top1)}, {"top5", summary_json(p.top5)}, {"critical", p.critical_rate},
                       {"tolerable", p.tolerable_rate}, {"masked", p.masked_rate}, {"due", p.due_rate}});
   c["points"] = points;
-  if (kind == "grid") c["likelihood"] = likelihood_json(rows, c["golden_top1"].get<double>());
-  c["by_layer"] = breakdown(plan, rows, false);
-  c["by_bit"] = breakdown(plan, rows, true);
+  if (kind == "grid") c["likelihood"] = likelihood_json(cells);
+  c["by_layer"] = by_layer.result();
+  c["by_bit"] = by_bit.result();
   // Bit fields of the format (as for the first faulty layer's parameters; floats do not depend on them).
   const auto& format = repr::find_format(meta.format);
   json fields = json::array();

@@ -1,6 +1,8 @@
 // Summary of repeated measurements: mean, sample standard deviation, min, max and the
 // half-width of the two-sided confidence interval of the mean (Student's t, n - 1 dof).
 #pragma once
+#include <cstdint>
+#include <map>
 #include <vector>
 
 namespace cnnfi::stats {
@@ -12,5 +14,8 @@ struct Summary {
 };
 
 Summary summarize(const std::vector<double>& values, double confidence = 0.95);
+/// The same summary of values given as value -> how many times it was measured (a histogram:
+/// what a streaming reader keeps when the values are counts over a fixed number of images).
+Summary summarize(const std::map<double, int64_t>& counts, double confidence = 0.95);
 
 }  // namespace cnnfi::stats

@@ -317,56 +317,55 @@ void Store::write_results(const std::vector<TrialRow>& rows) {
   }
 }
 
+namespace {
+
+/// One fault row, checked; `trial` names it in errors.
+fault::WeightFault read_fault(Stmt& f, int first, int64_t trial, const std::string& path) {
+  fault::WeightFault w;
+  w.id = f.i64(first);
+  w.param = f.text(first + 1);
+  w.flat_index = f.i64(first + 2);
+  const int64_t bit = f.i64(first + 3);
+  if (w.param.empty() || w.flat_index < 0 || bit < 0 || bit > 63 || !f.is_int(first + 2) || !f.is_int(first + 3) ||
+      (!f.is_null(first + 5) && f.i64(first + 5) < -1) || (!f.is_null(first + 6) && f.i64(first + 6) < -1))
+    fail("{}: damaged result store: trial {} holds a fault with param '{}', index {}, bit {}: out of range", path,
+         trial, w.param, w.flat_index, bit);
+  w.bit = static_cast<int>(bit);
+  try {
+    w.model = fault::parse_fault_model(f.text(first + 4), &w.burst);
+  } catch (const Error& e) {
+    fail("{}: damaged result store: trial {}: {}", path, trial, e.what());
+  }
+  w.group = f.is_null(first + 5) ? -1 : f.i64(first + 5);
+  w.image = f.is_null(first + 6) ? -1 : f.i64(first + 6);
+  return w;
+}
+
+}  // namespace
+
 std::vector<TrialPlan> Store::plan() const {
   std::vector<TrialPlan> out;
-  std::map<int64_t, size_t> where;
-  std::vector<int64_t> expected;
-  Stmt t(db_, "SELECT trial, point, x, rep, n_faults FROM trials ORDER BY trial", path_);
-  while (t.step()) {
-    TrialPlan p;
-    p.trial = t.i64(0);
-    p.point = t.text(1);
-    p.x = t.dbl(2);
-    p.rep = static_cast<int>(t.i64(3));
-    if (p.trial < 0 || !std::isfinite(p.x) || t.i64(3) < 0 || t.i64(3) > INT32_MAX || t.i64(4) < 0)
-      fail("{}: damaged result store: trial row {} has a negative or non-finite value", path_, p.trial);
-    where[p.trial] = out.size();
-    expected.push_back(t.i64(4));
-    out.push_back(std::move(p));
-  }
-  Stmt f(db_, "SELECT trial, fault_id, param, flat_index, bit, model, grp, image FROM faults ORDER BY rowid", path_);
-  while (f.step()) {
-    const int64_t trial = f.i64(0);
-    const auto it = where.find(trial);
-    if (it == where.end()) fail("{}: damaged result store: a fault names trial {}, which is not planned", path_, trial);
-    fault::WeightFault w;
-    w.id = f.i64(1);
-    w.param = f.text(2);
-    w.flat_index = f.i64(3);
-    const int64_t bit = f.i64(4);
-    if (w.param.empty() || w.flat_index < 0 || bit < 0 || bit > 63 || !f.is_int(3) || !f.is_int(4) ||
-        (!f.is_null(6) && f.i64(6) < -1) || (!f.is_null(7) && f.i64(7) < -1))
-      fail("{}: damaged result store: trial {} holds a fault with param '{}', index {}, bit {}: out of range", path_,
-           trial, w.param, w.flat_index, bit);
-    w.bit = static_cast<int>(bit);
-    try {
-      w.model = fault::parse_fault_model(f.text(5), &w.burst);
-    } catch (const Error& e) {
-      fail("{}: damaged result store: trial {}: {}", path_, trial, e.what());
-    }
-    w.group = f.is_null(6) ? -1 : f.i64(6);
-    w.image = f.is_null(7) ? -1 : f.i64(7);
-    out[it->second].faults.push_back(w);
-  }
-  for (size_t i = 0; i < out.size(); ++i)
-    if (static_cast<int64_t>(out[i].faults.size()) != expected[i])
-      fail("{}: damaged result store: trial {} should hold {} faults, holds {}", path_, out[i].trial, expected[i],
-           out[i].faults.size());
+  for_each_trial(
+      [&](const TrialRow& r, const std::vector<fault::WeightFault>& faults) {
+        TrialPlan p;
+        p.trial = r.trial;
+        p.point = r.point;
+        p.x = r.x;
+        p.rep = r.rep;
+        p.faults = faults;
+        out.push_back(std::move(p));
+      },
+      true);
   return out;
 }
 
 std::vector<TrialRow> Store::trials() const {
   std::vector<TrialRow> out;
+  for_each_trial([&](const TrialRow& r, const std::vector<fault::WeightFault>&) { out.push_back(r); });
+  return out;
+}
+
+void Store::for_each_trial(const TrialVisitor& visit, bool with_faults) const {
   std::vector<uint8_t> golden_facts;
   for (const auto& g : golden()) golden_facts.push_back(g.facts);
   const auto images = static_cast<int64_t>(golden_facts.size());
@@ -378,13 +377,27 @@ std::vector<TrialRow> Store::trials() const {
          "r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss, r.facts FROM trials t LEFT JOIN results r "
          "ON r.trial = t.trial ORDER BY t.trial",
          path_);
+  // Fault rows walk alongside, in (trial, row) order: the faults_by_trial index gives that order
+  // without sorting.
+  std::optional<Stmt> f;
+  bool f_row = false;
+  if (with_faults) {
+    f.emplace(db_,
+              "SELECT trial, fault_id, param, flat_index, bit, model, grp, image FROM faults ORDER BY trial, rowid",
+              path_);
+    f_row = f->step();
+  }
+  TrialRow r;
+  std::vector<fault::WeightFault> faults;
   while (s.step()) {
-    TrialRow r;
+    r = TrialRow{};
     r.trial = s.i64(0);
     r.point = s.text(1);
     r.x = s.dbl(2);
     r.rep = static_cast<int>(s.i64(3));
     r.n_faults = s.i64(4);
+    if (r.trial < 0 || !std::isfinite(r.x) || s.i64(3) < 0 || s.i64(3) > INT32_MAX || r.n_faults < 0)
+      fail("{}: damaged result store: trial row {} has a negative or non-finite value", path_, r.trial);
     r.done = s.i64(5) != 0;
     if (r.done) {
       r.skipped = s.i64(6) != 0;
@@ -409,9 +422,23 @@ std::vector<TrialRow> Store::trials() const {
         fail("{}: damaged result store: the result of trial {} does not fit its {} images (counts or facts)", path_,
              r.trial, images);
     }
-    out.push_back(std::move(r));
+    faults.clear();
+    if (with_faults) {
+      // Fault rows of trials before this one name trials that are not planned.
+      if (f_row && f->i64(0) < r.trial)
+        fail("{}: damaged result store: a fault names trial {}, which is not planned", path_, f->i64(0));
+      while (f_row && f->i64(0) == r.trial) {
+        faults.push_back(read_fault(*f, 1, r.trial, path_));
+        f_row = f->step();
+      }
+      if (static_cast<int64_t>(faults.size()) != r.n_faults)
+        fail("{}: damaged result store: trial {} should hold {} faults, holds {}", path_, r.trial, r.n_faults,
+             faults.size());
+    }
+    visit(r, faults);
   }
-  return out;
+  if (with_faults && f_row)
+    fail("{}: damaged result store: a fault names trial {}, which is not planned", path_, f->i64(0));
 }
 
 std::vector<GoldenRow> Store::golden() const {

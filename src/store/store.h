@@ -10,6 +10,7 @@
 // every row read back is checked before use. Opened for writing, an existing file that is not a
 // cnnfi store is refused rather than altered.
 #pragma once
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -79,6 +80,12 @@ class Store {
   std::vector<TrialPlan> plan() const;
   std::vector<TrialRow> trials() const;  ///< every planned trial, with results where finished
   std::vector<GoldenRow> golden() const;
+
+  /// Streams every planned trial in trial order, with its result where finished, checked as
+  /// trials() checks it; memory stays bounded by one trial, whatever the store's size. With
+  /// `faults`, each trial's fault list comes too (the plan's fault rows, in their order).
+  using TrialVisitor = std::function<void(const TrialRow& row, const std::vector<fault::WeightFault>& faults)>;
+  void for_each_trial(const TrialVisitor& visit, bool faults = false) const;
 
  private:
   void exec(const std::string& sql) const;
