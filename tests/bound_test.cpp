@@ -8,6 +8,13 @@
 #include "campaign/config.h"
 #include "campaign/outcome.h"
 #include "campaign/runner.h"
+#include "data/card.h"
+#include "data/loader.h"
+#include "data/spec.h"
+#include "exec/executor.h"
+#include "fault/injector.h"
+#include "fault/rng.h"
+#include "repr/format.h"
 #include "onnx/import.h"
 #include "store/store.h"
 #include "support/support.h"
@@ -68,4 +75,108 @@ TEST(Bound, TheMarginRuleUsesTopOneAndTheLabelsTopFivePlace) {
   // Non-finite golden logits are never proven.
   const at::Tensor bad = z.clone().index_put_({0, 9}, std::numeric_limits<float>::quiet_NaN());
   EXPECT_FALSE(campaign::OutputBound::proven(bad, label, at::full({1}, 0.0, at::kDouble)).item<bool>());
+}
+
+namespace {
+
+/// Largest singular value of a Conv node's operator (weights as stored), by power iteration with
+/// autograd for the adjoint: a lower estimate of the true value.
+double power_iteration_sigma(const exec::Executor& ex, int node, const std::vector<int64_t>& in_shape) {
+  const auto& g = ex.graph();
+  const auto& n = g.nodes[static_cast<size_t>(node)];
+  at::Tensor v = at::randn(in_shape, at::TensorOptions().dtype(at::kDouble));
+  v = v / v.norm();
+  double sigma = 0;
+  for (int it = 0; it < 60; ++it) {
+    at::Tensor x = v.detach().to(at::kFloat).set_requires_grad(true);
+    std::vector<at::Tensor> ins = {x, ex.weight(g.values[static_cast<size_t>(n.inputs[1])].name)};
+    const at::Tensor y = ex.run_node(node, {ins[0], ins[1]}).at(0);
+    const at::Tensor loss = 0.5 * (y * y).sum();
+    loss.backward();
+    sigma = std::sqrt(2 * loss.item<double>());
+    v = x.grad().to(at::kDouble);
+    v = v / v.norm();
+  }
+  return sigma;
+}
+
+}  // namespace
+
+TEST(Bound, ConvSingularValueBoundsArePowerIterationsUpperBounds) {
+  // Every Conv of the shipped ResNet-20 (no bias path: the operator is linear without it).
+  at::manual_seed(3);
+  exec::Executor ex(onnx_io::load_model(test::source_dir() + "/models/resnet20-fmnist.onnx"));
+  campaign::OutputBound bound(ex);
+  bound.record_shapes(at::zeros({1, 1, 32, 32}));
+  const auto& g = ex.graph();
+  int convs = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const auto& n = g.nodes[i];
+    if (n.op_type != "Conv") continue;
+    const auto sigma = bound.conv_sigma(static_cast<int>(i), false);
+    ASSERT_TRUE(sigma) << n.name;
+    // The input shape of this Conv: from a forward with a hook.
+    const auto cache = ex.capture(at::zeros({1, 1, 32, 32}), {static_cast<int>(i)});
+    const auto shape = cache.values.at(n.inputs[0]).sizes().vec();
+    const double est = power_iteration_sigma(ex, static_cast<int>(i), shape);
+    EXPECT_LE(est, *sigma * (1 + 1e-5)) << n.name << ": the bound is below the operator's norm";
+    EXPECT_LE(*sigma, 1.1 * est) << n.name << ": the bound should be close (circular padding costs little)";
+    ++convs;
+  }
+  EXPECT_GE(convs, 19);
+}
+
+TEST(Bound, EveryFaultMovesEachLogitPairByLessThanTwiceItsBound) {
+  // Random single weight flips (mantissa, sign and exponent bits with a finite result) in every
+  // layer of the shipped ResNet-20 and LeNet-5: the change of each pair of logits, evaluated,
+  // stays within twice the image's bound (the proof's premise); and for early layers the 2-norm
+  // bound is far below the max-norm one.
+  for (const char* model : {"resnet20-fmnist.onnx", "lenet5-fmnist.onnx"}) {
+    exec::Executor ex(onnx_io::load_model(test::source_dir() + "/models/" + model));
+    fault::WeightInjector inj(ex, repr::find_format("fp32"));
+    data::DataSelection sel;
+    sel.limit = 20;
+    auto src = data::open_spec("fashion-mnist:test", sel);
+    data::Loader loader(*src, *data::card_preprocess(test::source_dir() + "/models/" + model), 20);
+    data::Batch b;
+    ASSERT_TRUE(loader.next(b));
+    campaign::OutputBound bound(ex);
+    bound.record_shapes(b.images);
+    const at::Tensor golden = ex.forward(b.images).to(at::kDouble);
+    const auto& g = ex.graph();
+    fault::Rng rng(11);
+    int checked = 0, tighter = 0;
+    for (const auto& p : inj.params()) {
+      const int v = g.value(p);
+      const int node = g.values[static_cast<size_t>(v)].consumers.at(0);
+      const auto& n = g.nodes[static_cast<size_t>(node)];
+      int slot = -1;
+      for (size_t i = 0; i < n.inputs.size(); ++i)
+        if (n.inputs[i] == v) slot = static_cast<int>(i);
+      const auto cache = ex.capture(b.images, {node});
+      const at::Tensor x = cache.values.at(n.inputs[0]);
+      for (int k = 0; k < 4; ++k) {
+        fault::WeightFault f;
+        f.param = p;
+        f.flat_index = static_cast<int64_t>(rng.below(static_cast<uint64_t>(inj.numel(p))));
+        f.bit = static_cast<int>(std::vector<int>{3, 17, 22, 31, 25}[rng.below(5)]);
+        if (!inj.inject({f})) continue;
+        const auto [before, after] = inj.changes().front();
+        const at::Tensor faulty = ex.forward(b.images).to(at::kDouble);
+        inj.restore();
+        const auto bnd = bound.image_bound(node, slot, f.flat_index, static_cast<double>(after) - before, x);
+        const auto inf = bound.image_bound(node, slot, static_cast<double>(after) - before, x);
+        ASSERT_TRUE(bnd) << model << " " << p;
+        const at::Tensor dz = faulty - golden;
+        const at::Tensor pair = dz.amax(1) - dz.amin(1);  // max over pairs of |dz_i - dz_j|
+        for (int64_t i = 0; i < pair.size(0); ++i)
+          EXPECT_LE(pair[i].item<double>(), 2 * (*bnd)[i].item<double>() * (1 + 1e-3) + 1e-4)
+              << model << " " << p << " element " << f.flat_index << " bit " << f.bit << " image " << i;
+        if (inf && (*bnd < *inf * 1e-2).all().item<bool>()) ++tighter;
+        ++checked;
+      }
+    }
+    EXPECT_GT(checked, 10) << model;
+    if (std::string(model) == "resnet20-fmnist.onnx") EXPECT_GT(tighter, checked / 3) << "of " << checked;
+  }
 }

@@ -13,6 +13,7 @@
 // (checked at run time), so results stay identical to a full forward.
 #pragma once
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "campaign/outcome.h"
@@ -22,6 +23,8 @@
 #include "store/store.h"
 
 namespace cnnfi::campaign {
+
+class OutputBound;
 
 struct EvaluatorOptions {
   int64_t batch = 500;  ///< images per pass (ResNet-20 activations stay below the 32 MiB mmap threshold)
@@ -77,6 +80,8 @@ class FaultEvaluator : public TrialEvaluator {
   EvaluatorOptions opts_;
   std::vector<uint8_t> golden_facts_;
   std::vector<int64_t> golden_top1_, labels_;
+  std::shared_ptr<OutputBound> bound_;  ///< exact: false; kept across run() calls (its gains are the golden weights')
+  bool bound_shapes_ = false;
 };
 
 }  // namespace cnnfi::campaign
