@@ -19,6 +19,26 @@ namespace cnnfi::campaign {
 
 namespace {
 
+/// The file paths of a data spec (idx:, cifar10:, cifar100:, npy:, folder:) resolved like
+/// `model`: relative to the campaign file when they exist there (or nowhere else).
+std::string resolve_data_paths(const std::string& spec, const std::string& file) {
+  namespace fs = std::filesystem;
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos || file.empty() || spec.compare(0, colon, "fashion-mnist") == 0) return spec;
+  std::string out = spec.substr(0, colon + 1);
+  const auto parts = split(spec.substr(colon + 1), ',');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::string p = parts[i];
+    std::error_code ec;
+    if (!p.empty() && !fs::path(p).is_absolute()) {
+      const fs::path rel = fs::path(file).parent_path() / p;
+      if (fs::exists(rel, ec) || !fs::exists(p, ec)) p = rel.lexically_normal().string();
+    }
+    out += (i ? "," : "") + p;
+  }
+  return out;
+}
+
 /// Keys every kind reads.
 const std::vector<std::string> kCommonKeys = {"kind", "model", "data", "limit", "per_class", "batch", "preprocessing",
                                               "format", "seed", "fault_model", "layers", "bits", "nonfinite", "name",
@@ -152,7 +172,7 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
   }
   if (!k.has("model")) fail("{}: key 'model' is required", file);
   c.model = k.path("model");
-  if (k.has("data")) c.data = k.text("data");
+  if (k.has("data")) c.data = resolve_data_paths(k.text("data"), file);
   if (k.has("limit")) c.limit = k.integer("limit", 0, data::kMaxRecords);
   if (k.has("per_class")) c.per_class = k.integer("per_class", 0, data::kMaxRecords);
   if (k.has("batch")) c.batch = k.integer("batch", 1, 65536);

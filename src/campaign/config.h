@@ -1,7 +1,8 @@
 // A campaign file (YAML), parsed into typed options. The keys every kind reads, with defaults:
 //   kind: a kind of campaign/kind_list.def                                  (required)
 //   model: path.onnx (required; relative paths are relative to the campaign file)
-//   data: SPEC (default fashion-mnist:test); limit: N; per_class: K; batch: 500
+//   data: SPEC (default fashion-mnist:test; file paths in it relative to the campaign file like model's);
+//   limit: N; per_class: K; batch: 500
 //   preprocessing: {mean: [..], std: [..], pad: P, channels: C, resize: HxW} (default: model card)
 //   format: a number format of repr/format_list.def                          (default fp32)
 //   seed: 1; fault_model: flip | burstK | sa0 | sa1 (fault/fault_model_list.def)
