@@ -234,6 +234,20 @@ TEST(Campaign, ConfigErrorsNameKeyAndAllowedValues) {
   EXPECT_NE(r.output.find("fc1.weight"), std::string::npos) << r.output;
 }
 
+TEST(Campaign, DataPathsResolveRelativeToTheCampaignFileLikeTheModel) {
+  test::TempDir d;
+  std::filesystem::create_directories(d.file("sub/data"));
+  std::ofstream(d.file("sub/data/x.npy")) << "x";
+  std::ofstream(d.file("sub/data/y.npy")) << "y";
+  const std::string file = d.file("sub/c.yaml");
+  auto data = [&](const std::string& spec) {
+    return campaign::parse_campaign("kind: single\nmodel: m.onnx\ncount: 1\ndata: " + spec + "\n", file).data;
+  };
+  EXPECT_EQ(data("npy:data/x.npy,data/y.npy"), "npy:" + d.file("sub/data/x.npy") + "," + d.file("sub/data/y.npy"));
+  EXPECT_EQ(data("cifar10:" + d.file("elsewhere.bin")), "cifar10:" + d.file("elsewhere.bin"));  // absolute: kept
+  EXPECT_EQ(data("fashion-mnist:test"), "fashion-mnist:test");
+}
+
 TEST(Campaign, ActivationFaultHitsOnlyItsImage) {
   exec::Executor ex(onnx_io::load_model(lenet()));
   fault::WeightInjector inj(ex, repr::find_format("fp32"));
