@@ -11,6 +11,7 @@ PACKAGES=(
   libsqlite3-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev libboost-math-dev
   libopenmpi-dev openmpi-bin zlib1g-dev libpng-dev libjpeg-dev libssl-dev
+  libgoogle-perftools-dev # tcmalloc_minimal: the executables' allocator (campaigns 1.2-2x faster than glibc's)
   dataset-fashion-mnist   # Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist
   libonnx-testdata        # official ONNX node test cases (conformance suite)
   chromium                # headless browser: the report tests render the HTML report
