@@ -18,9 +18,8 @@
 #include "campaign/config.h"
 #include "campaign/evaluator.h"
 #include "campaign/outcome.h"
+#include "campaign/runner.h"
 #include "cli/common.h"
-#include "data/card.h"
-#include "data/spec.h"
 #include "fault/population.h"
 #include "onnx/import.h"
 #include "repr/format.h"
@@ -42,12 +41,7 @@ int main(int argc, char** argv) {
   const auto policy = cfg.nonfinite;
   exec::Executor ex(onnx_io::load_model(cfg.model));
   fault::WeightInjector inj(ex, repr::find_format(cfg.format));
-  data::PreprocessFlags none;
-  const data::Preprocess pre = cfg.preprocessing ? *cfg.preprocessing : none.resolve(data::card_preprocess(cfg.model));
-  data::DataSelection sel;
-  sel.limit = cfg.limit;
-  sel.per_class = cfg.per_class;
-  auto source = data::open_spec(cfg.data, sel, pre.resize_h, pre.resize_w);
+  auto [pre, source] = campaign::open_campaign_data(cfg);
   const auto pops = fault::populations(inj, ex, cfg.layers, cfg.bits, cfg.fault_model);
   campaign::EvaluatorOptions eo;
   eo.batch = cfg.batch;

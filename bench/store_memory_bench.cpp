@@ -20,6 +20,7 @@
 
 #include "campaign/config.h"
 #include "campaign/outcome.h"
+#include "campaign/runner.h"
 #include "exec/executor.h"
 #include "fault/injector.h"
 #include "fault/population.h"
@@ -146,29 +147,19 @@ int main(int argc, char** argv) {
           auto f = p.bit_fault(bi, v);
           f.id = trial;
           t.faults = {f};
-          store::TrialRow r;
-          r.trial = trial;
-          r.done = true;
-          r.images = images;
-          r.facts.resize(static_cast<size_t>(images));
-          for (int64_t i = 0; i < images; ++i) r.facts[static_cast<size_t>(i)] = golden[static_cast<size_t>(i)].facts;
+          std::vector<uint8_t> facts(static_cast<size_t>(images));
+          for (int64_t i = 0; i < images; ++i) facts[static_cast<size_t>(i)] = golden[static_cast<size_t>(i)].facts;
           const uint64_t u = rng.below(100);
           if (u >= 50) {  // not masked: a few images tolerable, some critical
             const int64_t hit = 1 + static_cast<int64_t>(rng.below(8));
             for (int64_t k = 0; k < hit; ++k) {
-              auto& fact = r.facts[static_cast<size_t>(rng.below(static_cast<uint64_t>(images)))];
+              auto& fact = facts[static_cast<size_t>(rng.below(static_cast<uint64_t>(images)))];
               fact |= campaign::kLogitsDiffer;
               if (u >= 90) fact = static_cast<uint8_t>((fact | campaign::kTop1Changed | campaign::kTop1ChangedNanMax) &
                                                        ~campaign::kTop1Correct);
             }
           }
-          const auto c = campaign::count(r.facts, campaign::NonFinitePolicy::torch);
-          r.masked = c.masked;
-          r.tolerable = c.tolerable;
-          r.critical = c.critical;
-          r.due = c.due;
-          r.misclassified = c.misclassified;
-          r.top5_miss = c.top5_miss;
+          auto r = campaign::finished_row(trial, std::move(facts), false, campaign::NonFinitePolicy::torch);
           plan.push_back(std::move(t));
           rows.push_back(std::move(r));
           if (++trial % 200000 == 0) flush();

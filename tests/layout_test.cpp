@@ -186,6 +186,11 @@ fault::WeightFault by_word(const std::string& param, int64_t memory, int64_t wor
   return f;
 }
 
+/// The error resolving `faults` gives (empty if none).
+std::string refusal(std::vector<fault::WeightFault> faults, const fault::WeightInjector& inj) {
+  return test::error_of([&] { fault::resolve_word_addresses(faults, inj, "list.csv"); });
+}
+
 }  // namespace
 
 TEST(Layout, FaultsAddressedByMemoryWordResolveToTheElementBitsTheLayoutKeepsThere) {
@@ -207,8 +212,7 @@ TEST(Layout, FaultsAddressedByMemoryWordResolveToTheElementBitsTheLayoutKeepsThe
     for (const auto& f : fs) EXPECT_FALSE(f.by_word());
     // Outside the tensor's words, or a memory a dense layout does not have: refused, named.
     for (const auto& bad : {by_word(p, 0, inj.packing(p).words(), 0), by_word(p, 1, 0, 0)}) {
-      std::vector<fault::WeightFault> one = {bad};
-      const auto err = test::error_of([&] { fault::resolve_word_addresses(one, inj, "list.csv"); });
+      const auto err = refusal({bad}, inj);
       EXPECT_NE(err.find("list.csv"), std::string::npos) << err;
       EXPECT_NE(err.find("holds no weight bit"), std::string::npos) << err;
     }
@@ -218,8 +222,7 @@ TEST(Layout, FaultsAddressedByMemoryWordResolveToTheElementBitsTheLayoutKeepsThe
     exec::Executor ex2(onnx_io::load_model(test::source_dir() + "/models/lenet5-fmnist.onnx"));
     fault::WeightInjector inj(ex2, repr::find_format("int2"));
     inj.set_layout(fault::Layout::parse("dense:31"));
-    std::vector<fault::WeightFault> one = {by_word(inj.params().front(), 0, 0, 30)};
-    const auto err = test::error_of([&] { fault::resolve_word_addresses(one, inj, "list.csv"); });
+    const auto err = refusal({by_word(inj.params().front(), 0, 0, 30)}, inj);
     EXPECT_NE(err.find("padding lane"), std::string::npos) << err;
     EXPECT_NE(err.find("lane 30"), std::string::npos) << err;
   }
@@ -239,8 +242,7 @@ TEST(Layout, FaultsAddressedByMemoryWordResolveToTheElementBitsTheLayoutKeepsThe
     EXPECT_EQ(fs[0].flat_index, 3 * k + 9);
     EXPECT_EQ(fs[0].bit, 0);
     // An activation (a node output) cannot be addressed by weight memory word.
-    std::vector<fault::WeightFault> act = {by_word("not_a_weight", 0, 0, 0)};
-    const auto err = test::error_of([&] { fault::resolve_word_addresses(act, inj, "list.csv"); });
+    const auto err = refusal({by_word("not_a_weight", 0, 0, 0)}, inj);
     EXPECT_NE(err.find("not a stored weight"), std::string::npos) << err;
   }
 }

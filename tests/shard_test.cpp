@@ -19,6 +19,14 @@ using namespace cnnfi;
 
 namespace {
 
+/// The mpirun prefix that starts 2 ranks here, or "" when mpirun is missing or cannot (containers
+/// without shared-memory single copy: the vader transport falls back to copies).
+std::string mpi_launch() {
+  if (std::system("command -v mpirun >/dev/null 2>&1") != 0) return "";
+  const std::string launch = "mpirun --allow-run-as-root --oversubscribe --mca btl_vader_single_copy_mechanism none -np 2 ";
+  return std::system((launch + "true >/dev/null 2>&1").c_str()) == 0 ? launch : "";
+}
+
 std::string read_file_or_empty(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -80,11 +88,8 @@ TEST(Shard, MergeRefusesShardsOfAnotherCampaignAndBadShardSpecs) {
 }
 
 TEST(Shard, TwoMpiRanksGiveTheStoreOfOneProcess) {
-  if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "mpirun is not installed (openmpi-bin)";
-  // Containers without shared-memory single copy: the vader transport falls back to copies.
-  const std::string launch = "mpirun --allow-run-as-root --oversubscribe --mca btl_vader_single_copy_mechanism none -np 2 ";
-  if (std::system((launch + "true >/dev/null 2>&1").c_str()) != 0)
-    GTEST_SKIP() << "this machine cannot start 2 MPI ranks (mpirun -np 2 true fails)";
+  const std::string launch = mpi_launch();
+  if (launch.empty()) GTEST_SKIP() << "this machine cannot start 2 MPI ranks (no mpirun, or mpirun -np 2 true fails)";
   test::TempDir d;
   std::ofstream(d.file("c.yaml")) << "kind: single\nmodel: " << test::source_dir()
                                   << "/models/lenet5-fmnist.onnx\nlimit: 40\ncount: 30\nseed: 3\n";
@@ -129,10 +134,8 @@ int rank_pid(const std::string& yaml, int rank) {
 }  // namespace
 
 TEST(Shard, AKilledRankResumesAndLosesNothing) {
-  if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "mpirun is not installed (openmpi-bin)";
-  const std::string launch = "mpirun --allow-run-as-root --oversubscribe --mca btl_vader_single_copy_mechanism none -np 2 ";
-  if (std::system((launch + "true >/dev/null 2>&1").c_str()) != 0)
-    GTEST_SKIP() << "this machine cannot start 2 MPI ranks (mpirun -np 2 true fails)";
+  const std::string launch = mpi_launch();
+  if (launch.empty()) GTEST_SKIP() << "this machine cannot start 2 MPI ranks (no mpirun, or mpirun -np 2 true fails)";
   test::TempDir d;
   const std::string yaml = d.file("c.yaml");
   std::ofstream(yaml) << "kind: single\nmodel: " << test::source_dir()

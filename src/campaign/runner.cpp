@@ -62,6 +62,34 @@ void check_disk(const std::string& output, int64_t trials, int64_t faults, int64
 
 }  // namespace
 
+CampaignData open_campaign_data(const CampaignConfig& c) {
+  data::PreprocessFlags none;
+  CampaignData d;
+  d.pre = c.preprocessing ? *c.preprocessing : none.resolve(data::card_preprocess(c.model));
+  data::DataSelection sel;
+  sel.limit = c.limit;
+  sel.per_class = c.per_class;
+  d.source = data::open_spec(c.data, sel, d.pre.resize_h, d.pre.resize_w);
+  return d;
+}
+
+store::TrialRow finished_row(int64_t trial, std::vector<uint8_t> facts, bool skipped, NonFinitePolicy policy) {
+  const auto cnt = count(facts, policy);
+  store::TrialRow row;
+  row.trial = trial;
+  row.done = true;
+  row.skipped = skipped;
+  row.images = cnt.images;
+  row.masked = cnt.masked;
+  row.tolerable = cnt.tolerable;
+  row.critical = cnt.critical;
+  row.due = cnt.due;
+  row.misclassified = cnt.misclassified;
+  row.top5_miss = cnt.top5_miss;
+  row.facts = std::move(facts);
+  return row;
+}
+
 RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto& kind = find_kind(c.kind);
@@ -69,12 +97,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   const auto& format = repr::find_format(c.format);
   fault::WeightInjector injector(exec, format);
   if (c.layout.packed()) injector.set_layout(c.layout);
-  data::PreprocessFlags none;
-  const data::Preprocess pre = c.preprocessing ? *c.preprocessing : none.resolve(data::card_preprocess(c.model));
-  data::DataSelection sel;
-  sel.limit = c.limit;
-  sel.per_class = c.per_class;
-  auto source = data::open_spec(c.data, sel, pre.resize_h, pre.resize_w);
+  auto [pre, source] = open_campaign_data(c);
 
   store::Meta meta;
   if (c.layout.packed()) meta.extra["layout"] = c.layout.describe();
@@ -182,19 +205,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
       std::vector<store::TrialRow> rows;
       for (size_t i = s; i < e; ++i) {
         const auto& r = results[i - s];
-        const auto cnt = count(r.facts, c.nonfinite);
-        store::TrialRow row;
-        row.trial = todo[i]->trial;
-        row.skipped = r.skipped;
-        row.images = cnt.images;
-        row.masked = cnt.masked;
-        row.tolerable = cnt.tolerable;
-        row.critical = cnt.critical;
-        row.due = cnt.due;
-        row.misclassified = cnt.misclassified;
-        row.top5_miss = cnt.top5_miss;
-        row.facts = r.facts;
-        rows.push_back(std::move(row));
+        rows.push_back(finished_row(todo[i]->trial, r.facts, r.skipped, c.nonfinite));
       }
       st.write_results(rows);
       info.evaluated += static_cast<int64_t>(rows.size());

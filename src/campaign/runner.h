@@ -6,9 +6,15 @@
 // refused with their estimates.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "campaign/config.h"
+#include "campaign/outcome.h"
+#include "data/preprocess.h"
+#include "data/source.h"
+#include "store/store.h"
 
 namespace cnnfi::campaign {
 
@@ -33,5 +39,16 @@ struct RunInfo {
 };
 
 RunInfo run_campaign(const CampaignConfig& config, const RunOptions& opts);
+
+/// The images a campaign evaluates: its preprocessing (the config's, else the model card's) and
+/// its data source with the config's limit and per-class selection.
+struct CampaignData {
+  data::Preprocess pre;
+  std::unique_ptr<data::Source> source;
+};
+CampaignData open_campaign_data(const CampaignConfig& config);
+
+/// A finished trial's store row: its per-image facts and the counts they give under `policy`.
+store::TrialRow finished_row(int64_t trial, std::vector<uint8_t> facts, bool skipped, NonFinitePolicy policy);
 
 }  // namespace cnnfi::campaign
