@@ -99,12 +99,15 @@ void setup_inject(CLI::App& app) {
   add_data_options(*sub, o->data);
   sub->add_option("--faults", o->faults, "fault list CSV (fault_id,param,flat_index,bit[,model][,group]; or word,lane[,memory] in place of flat_index,bit)")->required();
   sub->add_option("--format", o->format, "number format of the stored weights (default fp32)");
-  sub->add_option("--layout", o->layout, "packed weight memory: dense, dense:W or finn:PE,SIMD (bursts cover adjacent lanes of a word; word,lane rows address it)");
+  auto* layout = sub->add_option("--layout", o->layout, "packed weight memory: dense, dense:W or finn:PE,SIMD (bursts cover adjacent lanes of a word; word,lane rows address it)");
   sub->add_option("--nonfinite", o->nonfinite, "a NaN/Inf output counts as: due (default) | top1 (by its top-1, NaN never the max) | torch (by its top-1, NaN ranking highest as torch.topk)");
   sub->add_option("--threads", o->threads, "threads (default: all cores)");
   sub->add_flag("--brute", o->brute, "full forward per fault (no golden-cache resume), for comparison");
   sub->add_option("-o,--output", o->output, "outcomes CSV")->required();
-  sub->callback([o] { run_inject(*o); });
+  sub->callback([o, layout] {
+    if (layout->count() && o->layout.empty()) fail("--layout: empty; give dense, dense:W or finn:PE,SIMD, or leave it out");
+    run_inject(*o);
+  });
 }
 
 }  // namespace cnnfi::cli
