@@ -66,23 +66,37 @@ TEST(Hostile, ZeroStridesAndGroupsNameTheNodeInsteadOfCrashingShapeInference) {
 }
 
 TEST(Hostile, ValidateChecksForgedFaultRowsAgainstThePopulation) {
+  // The exhaustive plan is two runs (store.h: TrialPlan::run) of 1,680 stuck-at trials each: bit
+  // 30 from trial 0, bit 31 from trial 1680. Forged runs are refused naming the run.
   test::TempDir d;
   const auto db = exhaustive_store(d);
-  std::filesystem::copy_file(db, d.file("bit.db"));
-  test::sql(d.file("bit.db"), "UPDATE faults SET bit = 40 WHERE trial = 3");
-  expect_error("validate " + d.file("bit.db") + " --samples 1", {"bit.db", "trial 3", "bit 40", "outside the population"});
-  std::filesystem::copy_file(db, d.file("index.db"));
-  test::sql(d.file("index.db"), "UPDATE faults SET flat_index = 99999 WHERE trial = 5");
-  expect_error("validate " + d.file("index.db") + " --samples 1", {"index.db", "trial 5", "index 99999", "fc3.weight"});
-  std::filesystem::copy_file(db, d.file("neg.db"));
-  test::sql(d.file("neg.db"), "UPDATE faults SET flat_index = -7 WHERE trial = 2");
-  expect_error("report " + d.file("neg.db") + " -o " + d.file("n.html"), {"neg.db", "damaged result store", "trial 2"});
-  std::filesystem::copy_file(db, d.file("meta.db"));
-  test::sql(d.file("meta.db"), "UPDATE meta SET value = 'abc' WHERE key = 'images'");
-  expect_error("report " + d.file("meta.db") + " -o " + d.file("r.html"), {"meta.db", "metadata 'images' is 'abc'"});
-  std::filesystem::copy_file(db, d.file("facts.db"));
-  test::sql(d.file("facts.db"), "UPDATE results SET facts = x'0102' WHERE trial = 1");
-  expect_error("export " + d.file("facts.db") + " --json " + d.file("e.json"), {"facts.db", "trial 1", "does not fit"});
+  EXPECT_EQ(test::sql_rows(db, "SELECT trial, count, bit, models FROM runs ORDER BY trial"),
+            (std::vector<std::string>{"0|1680|30|sa0,sa1", "1680|1680|31|sa0,sa1"}));
+  const auto forged = [&](const std::string& name, const std::string& sql) {
+    std::filesystem::copy_file(db, d.file(name));
+    test::sql(d.file(name), sql);
+    return d.file(name);
+  };
+  expect_error("validate " + forged("bit.db", "UPDATE runs SET bit = 40 WHERE trial = 1680") + " --samples 1",
+               {"bit.db", "trial 1680", "bit 40", "outside the population"});
+  expect_error("validate " + forged("index.db", "UPDATE runs SET flat_index = 99999 WHERE trial = 1680") + " --samples 1",
+               {"index.db", "trial 1680", "index 99999", "fc3.weight"});
+  expect_error("report " + forged("neg.db", "UPDATE runs SET flat_index = -7 WHERE trial = 1680") + " -o " + d.file("n.html"),
+               {"neg.db", "damaged result store", "trials from 1680", "out of range"});
+  expect_error("estimate " + forged("overlap.db", "UPDATE runs SET trial = 1000 WHERE trial = 1680"),
+               {"overlap.db", "damaged result store", "trials from 1000", "overlaps"});
+  expect_error("estimate " + forged("model.db", "UPDATE runs SET models = 'sa0,zap' WHERE trial = 0"),
+               {"model.db", "damaged result store", "trials from 0", "zap"});
+  expect_error("estimate " + forged("twice.db", "INSERT INTO trials VALUES(5, 'x', 0, 0, 0)"),
+               {"twice.db", "trial 5 is planned both alone and in a run"});
+  expect_error("export " + forged("orphan.db", "INSERT INTO results SELECT 99999, skipped, images, masked, tolerable, "
+                                               "critical, due, misclassified, top5_miss, facts FROM results WHERE trial = 0") +
+                   " --json " + d.file("o.json"),
+               {"orphan.db", "a result names trial 99999, which is not planned"});
+  expect_error("report " + forged("meta.db", "UPDATE meta SET value = 'abc' WHERE key = 'images'") + " -o " + d.file("r.html"),
+               {"meta.db", "metadata 'images' is 'abc'"});
+  expect_error("export " + forged("facts.db", "UPDATE results SET facts = x'0102' WHERE trial = 1") + " --json " + d.file("e.json"),
+               {"facts.db", "trial 1", "does not fit"});
 }
 
 TEST(Hostile, FaultListIntegersAreRangeCheckedNotCastOrClamped) {

@@ -159,14 +159,17 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   } else {
     if (existed && opts.resume) std::fprintf(stderr, "%s: no finished plan in the store; starting afresh\n", opts.output.c_str());
     auto trials = kind.plan(PlanInput{c, injector, exec, &meta});
-    for (size_t i = 0; i < trials.size(); ++i) trials[i].trial = static_cast<int64_t>(i);
+    int64_t planned = 0, faults = 0;
+    for (auto& t : trials) {
+      t.trial = planned;
+      planned += t.run;
+      if (t.run == 1) faults += static_cast<int64_t>(t.faults.size());  // a run's faults take no rows
+    }
     const auto& gf = ev.golden_facts();
     std::vector<store::GoldenRow> golden;
     for (size_t i = 0; i < gf.size(); ++i)
       golden.push_back({static_cast<int64_t>(i), ev.labels()[i], ev.golden_top1()[i], gf[i]});
-    int64_t faults = 0;
-    for (const auto& t : trials) faults += static_cast<int64_t>(t.faults.size());
-    check_disk(opts.output, static_cast<int64_t>(trials.size()), faults, source->size());
+    check_disk(opts.output, planned, faults, source->size());
     meta.started = now_utc();
     meta.status = "running";
     st.write_plan(meta, golden, trials);
@@ -187,44 +190,60 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   const size_t chunk = opts.chunk > 0 ? opts.chunk : kind.chunk;
   RunInfo info;
   for (int round = 0;; ++round) {
-    const auto plan = st.plan();
-    const auto done = st.finished_trials();
-    info.trials = static_cast<int64_t>(plan.size());
-    if (round == 0) info.already_done = static_cast<int64_t>(done.size());
-    std::vector<const store::TrialPlan*> todo;
-    for (const auto& p : plan)
-      if (!done.count(p.trial) && p.trial % opts.shards == opts.shard) todo.push_back(&p);
-    int64_t finished = static_cast<int64_t>(done.size());
+    // The plan as stored (runs stay compact) and a bit per finished trial: memory grows with the
+    // plan's rows and one chunk, not with the number of trials.
+    const auto plan = st.plan_entries();
+    info.trials = store::planned_trials(plan);
+    const auto done = st.finished_mask(info.trials);
+    const auto mine = [&](int64_t t) { return !done[static_cast<size_t>(t)] && t % opts.shards == opts.shard; };
+    int64_t finished = std::count(done.begin(), done.end(), true), todo = 0;
+    if (round == 0) info.already_done = finished;
+    for (const auto& e : plan)
+      for (int64_t k = 0; k < e.run; ++k) todo += mine(e.trial + k);
     if (opts.progress) opts.progress(finished, info.trials);
-    for (size_t s = 0; s < todo.size(); s += chunk) {
+    std::vector<store::TrialPlan> part;
+    int64_t evaluated = 0;
+    const auto flush = [&] {
       const auto chunk_start = std::chrono::steady_clock::now();
-      const size_t e = std::min(todo.size(), s + chunk);
-      const std::vector<const store::TrialPlan*> part(todo.begin() + static_cast<std::ptrdiff_t>(s),
-                                                      todo.begin() + static_cast<std::ptrdiff_t>(e));
-      const auto results = ev.run_plans(part);
+      std::vector<const store::TrialPlan*> ptrs;
+      for (const auto& p : part) ptrs.push_back(&p);
+      const auto results = ev.run_plans(ptrs);
       std::vector<store::TrialRow> rows;
-      for (size_t i = s; i < e; ++i) {
-        const auto& r = results[i - s];
-        rows.push_back(finished_row(todo[i]->trial, r.facts, r.skipped, c.nonfinite));
-      }
+      for (size_t i = 0; i < part.size(); ++i)
+        rows.push_back(finished_row(part[i].trial, results[i].facts, results[i].skipped, c.nonfinite));
       st.write_results(rows);
-      info.evaluated += static_cast<int64_t>(rows.size());
-      finished += static_cast<int64_t>(rows.size());
+      const bool first = evaluated == 0;
+      const auto n = static_cast<int64_t>(rows.size());
+      evaluated += n;
+      info.evaluated += n;
+      finished += n;
+      part.clear();
       if (opts.progress) opts.progress(finished, info.trials);
-      if (s == 0 && round == 0 && opts.budget_seconds > 0 && e < todo.size()) {
+      if (first && round == 0 && opts.budget_seconds > 0 && evaluated < todo) {
         const double per_chunk = std::chrono::duration<double>(std::chrono::steady_clock::now() - chunk_start).count();
-        const double left = per_chunk * static_cast<double>(todo.size() - e) / static_cast<double>(e - s);
+        const double left = per_chunk * static_cast<double>(todo - evaluated) / static_cast<double>(n);
         if (left > opts.budget_seconds)
           fail("{}: the {} remaining trials would take about {:.1f} h (the first {} took {:.2f} s on {} images), more "
                "than the budget of {:.1f} h; the finished trials are saved: resume with a larger --budget "
                "(hours; 0 = none) and --resume",
-               opts.output, todo.size() - e, left / 3600, e - s, per_chunk, source->size(), opts.budget_seconds / 3600);
+               opts.output, todo - evaluated, left / 3600, n, per_chunk, source->size(), opts.budget_seconds / 3600);
       }
-    }
+    };
+    for (const auto& e : plan)
+      for (int64_t k = 0; k < e.run; ++k) {
+        if (!mine(e.trial + k)) continue;
+        part.push_back(e.run > 1 ? store::run_trial(e, k) : e);
+        if (part.size() == chunk) flush();
+      }
+    if (!part.empty()) flush();
     if (!kind.extend) break;
     auto more = kind.extend(PlanInput{c, injector, exec, nullptr}, st);
     if (more.empty()) break;
-    for (size_t i = 0; i < more.size(); ++i) more[i].trial = info.trials + static_cast<int64_t>(i);
+    int64_t next = info.trials;
+    for (auto& t : more) {
+      t.trial = next;
+      next += t.run;
+    }
     st.append_plan(more, round + 2);
   }
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -9,6 +9,7 @@
 
 #include "campaign/outcome.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace cnnfi::store {
 
@@ -72,10 +73,14 @@ CREATE TABLE IF NOT EXISTS results(trial INTEGER PRIMARY KEY, skipped INTEGER NO
                                    masked INTEGER NOT NULL, tolerable INTEGER NOT NULL, critical INTEGER NOT NULL,
                                    due INTEGER NOT NULL, misclassified INTEGER NOT NULL, top5_miss INTEGER NOT NULL,
                                    facts BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS runs(trial INTEGER PRIMARY KEY, count INTEGER NOT NULL, point TEXT NOT NULL,
+                                x REAL NOT NULL, rep INTEGER NOT NULL, fault_id INTEGER NOT NULL, param TEXT NOT NULL,
+                                flat_index INTEGER NOT NULL, bit INTEGER NOT NULL, models TEXT NOT NULL);
 )sql";
 
 /// 'cnfi': the SQLite application_id of a cnnfi result store.
 constexpr int kApplicationId = 0x636e6669;
+/// The tables every version has; schema 3 adds "runs".
 const char* kTables[] = {"meta", "golden", "trials", "faults", "results"};
 
 }  // namespace
@@ -114,6 +119,7 @@ Store::Store(const std::string& path, OpenMode mode) : path_(path) {
       exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
       exec(kSchema);
       exec(fmt::format("PRAGMA application_id={}; PRAGMA user_version={};", kApplicationId, kSchemaVersion));
+      has_runs_ = true;
     }
   } catch (const Error&) {
     sqlite3_close(db_);
@@ -137,6 +143,7 @@ void Store::check_is_cnnfi_store(bool allow_empty) const {
     while (t.step()) {
       ++tables;
       for (const char* name : kTables) ours += t.text(0) == name;
+      if (t.text(0) == "runs") const_cast<Store*>(this)->has_runs_ = true;
     }
   } catch (const Error&) {
     fail("{}: not a cnnfi result store (not an SQLite database, or damaged)", path_);
@@ -156,6 +163,8 @@ void Store::check_is_cnnfi_store(bool allow_empty) const {
   if (ours != static_cast<int64_t>(std::size(kTables)) && !allow_empty)
     fail("{}: damaged cnnfi result store: {} of its {} tables are missing", path_,
          static_cast<int64_t>(std::size(kTables)) - ours, std::size(kTables));
+  if (version >= 3 && !has_runs_ && !allow_empty)
+    fail("{}: damaged cnnfi result store: schema version {} without its table of runs", path_, version);
 }
 
 void Store::exec(const std::string& sql) const {
@@ -212,13 +221,54 @@ void Store::insert_trials(const std::vector<TrialPlan>& trials) {
   Stmt t(db_, "INSERT INTO trials(trial, point, x, rep, n_faults) VALUES(?, ?, ?, ?, ?)", path_);
   Stmt f(db_, "INSERT INTO faults(trial, fault_id, param, flat_index, bit, model, grp, image) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
          path_);
+  Stmt r(db_,
+         "INSERT INTO runs(trial, count, point, x, rep, fault_id, param, flat_index, bit, models) "
+         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         path_);
   for (const auto& tp : trials) {
+    if (tp.run > 1) {
+      std::string models;
+      for (size_t j = 0; j < tp.faults.size(); ++j) {
+        const auto& a = tp.faults[j];
+        const auto& c = tp.faults[0];
+        if (a.param != c.param || a.bit != c.bit || a.flat_index != c.flat_index || a.id != c.id + static_cast<int64_t>(j) ||
+            a.group != -1 || a.image != -1)
+          fail("{}: internal error: run at trial {}: its faults differ in more than their model", path_, tp.trial);
+        models += (j ? "," : "") + fault::to_string(a.model, a.burst);
+      }
+      if (tp.faults.empty()) fail("{}: internal error: run at trial {} has no faults", path_, tp.trial);
+      const auto& c = tp.faults[0];
+      r.bind(1, tp.trial).bind(2, tp.run).bind(3, tp.point).bind(4, tp.x).bind(5, int64_t{tp.rep}).bind(6, c.id)
+          .bind(7, c.param).bind(8, c.flat_index).bind(9, int64_t{c.bit}).bind(10, models).run();
+      continue;
+    }
     t.bind(1, tp.trial).bind(2, tp.point).bind(3, tp.x).bind(4, int64_t{tp.rep})
         .bind(5, static_cast<int64_t>(tp.faults.size())).run();
     for (const auto& fa : tp.faults)
       f.bind(1, tp.trial).bind(2, fa.id).bind(3, fa.param).bind(4, fa.flat_index).bind(5, int64_t{fa.bit})
           .bind(6, fault::to_string(fa.model, fa.burst)).bind(7, fa.group).bind(8, fa.image).run();
   }
+}
+
+TrialPlan run_trial(const TrialPlan& run, int64_t k) {
+  if (k < 0 || k >= run.run || run.faults.empty()) fail("internal error: trial {} of a run of {}", k, run.run);
+  const auto m = static_cast<int64_t>(run.faults.size());
+  TrialPlan t;
+  t.trial = run.trial + k;
+  t.point = run.point;
+  t.x = run.x;
+  t.rep = run.rep;
+  auto f = run.faults[static_cast<size_t>(k % m)];
+  f.flat_index += k / m;
+  f.id = run.faults[0].id + k;
+  t.faults = {std::move(f)};
+  return t;
+}
+
+int64_t planned_trials(const std::vector<TrialPlan>& plan) {
+  int64_t n = 0;
+  for (const auto& p : plan) n += std::max<int64_t>(p.run, 1);
+  return n;
 }
 
 void Store::append_plan(const std::vector<TrialPlan>& trials, int64_t round) {
@@ -237,6 +287,17 @@ std::set<int64_t> Store::finished_trials() const {
   std::set<int64_t> out;
   Stmt s(db_, "SELECT trial FROM results", path_);
   while (s.step()) out.insert(s.i64(0));
+  return out;
+}
+
+std::vector<bool> Store::finished_mask(int64_t trials) const {
+  std::vector<bool> out(static_cast<size_t>(std::max<int64_t>(trials, 0)), false);
+  Stmt s(db_, "SELECT trial FROM results", path_);
+  while (s.step()) {
+    const int64_t t = s.i64(0);
+    if (t < 0 || t >= trials) fail("{}: damaged result store: a result names trial {}, which is not planned", path_, t);
+    out[static_cast<size_t>(t)] = true;
+  }
   return out;
 }
 
@@ -359,86 +420,186 @@ std::vector<TrialPlan> Store::plan() const {
   return out;
 }
 
+std::vector<TrialPlan> Store::read_runs() const {
+  std::vector<TrialPlan> out;
+  if (!has_runs_) return out;
+  Stmt s(db_, "SELECT trial, count, point, x, rep, fault_id, param, flat_index, bit, models FROM runs ORDER BY trial",
+         path_);
+  int64_t end = 0;
+  while (s.step()) {
+    TrialPlan p;
+    p.trial = s.i64(0);
+    p.run = s.i64(1);
+    p.point = s.text(2);
+    p.x = s.dbl(3);
+    const int64_t rep = s.i64(4), id = s.i64(5), index = s.i64(7), bit = s.i64(8);
+    const std::string param = s.text(6), models = s.text(9);
+    const auto bad = [&](const char* what) {
+      fail("{}: damaged result store: the run of trials from {}: {}", path_, p.trial, what);
+    };
+    if (p.trial < end) bad("it overlaps the run before it");
+    if (p.trial < 0 || p.run < 2 || p.run > INT64_MAX - p.trial) bad("its first trial or count is out of range");
+    if (!std::isfinite(p.x) || rep < 0 || rep > INT32_MAX) bad("its x or repetition is out of range");
+    if (id < 0 || id > INT64_MAX - p.run || param.empty() || index < 0 || bit < 0 || bit > 63)
+      bad("its fault id, param, index or bit is out of range");
+    p.rep = static_cast<int>(rep);
+    for (const auto& name : split(models, ',')) {
+      fault::WeightFault f;
+      f.id = id + static_cast<int64_t>(p.faults.size());
+      f.param = param;
+      f.flat_index = index;
+      f.bit = static_cast<int>(bit);
+      try {
+        f.model = fault::parse_fault_model(name, &f.burst);
+      } catch (const Error& e) {
+        fail("{}: damaged result store: the run of trials from {}: {}", path_, p.trial, e.what());
+      }
+      p.faults.push_back(std::move(f));
+    }
+    if (p.faults.empty() || p.faults.size() > 8) bad("its fault models are missing or too many");
+    if (index > INT64_MAX - p.run / static_cast<int64_t>(p.faults.size())) bad("its indices overflow");
+    end = p.trial + p.run;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<TrialPlan> Store::plan_entries() const {
+  std::vector<TrialPlan> out;
+  walk(
+      [&](const TrialRow& r, const std::vector<fault::WeightFault>& faults) {
+        TrialPlan p;
+        p.trial = r.trial;
+        p.point = r.point;
+        p.x = r.x;
+        p.rep = r.rep;
+        p.faults = faults;
+        out.push_back(std::move(p));
+      },
+      true, false, [&](const TrialPlan& run) { out.push_back(run); });
+  return out;
+}
+
 std::vector<TrialRow> Store::trials() const {
   std::vector<TrialRow> out;
   for_each_trial([&](const TrialRow& r, const std::vector<fault::WeightFault>&) { out.push_back(r); });
   return out;
 }
 
-void Store::for_each_trial(const TrialVisitor& visit, bool with_faults) const {
+void Store::for_each_trial(const TrialVisitor& visit, bool with_faults, bool with_results) const {
+  walk(visit, with_faults, with_results, nullptr);
+}
+
+void Store::walk(const TrialVisitor& visit, bool with_faults, bool with_results,
+                 const std::function<void(const TrialPlan&)>& on_run) const {
   std::vector<uint8_t> golden_facts;
   for (const auto& g : golden()) golden_facts.push_back(g.facts);
   const auto images = static_cast<int64_t>(golden_facts.size());
   // Counts must be what the facts give under the store's non-finite policy.
   const std::string nf = meta().nonfinite;
   const auto policy = nf.empty() ? campaign::NonFinitePolicy::due : campaign::parse_nonfinite(nf);
-  Stmt s(db_,
-         "SELECT t.trial, t.point, t.x, t.rep, t.n_faults, r.trial IS NOT NULL, r.skipped, r.images, r.masked, "
-         "r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss, r.facts FROM trials t LEFT JOIN results r "
-         "ON r.trial = t.trial ORDER BY t.trial",
-         path_);
-  // Fault rows walk alongside, in (trial, row) order: the faults_by_trial index gives that order
-  // without sorting.
-  std::optional<Stmt> f;
-  bool f_row = false;
-  if (with_faults) {
+  const auto runs = read_runs();
+  // Three cursors walk in trial order (each table's primary key): the trials planned one row each,
+  // their faults (the faults_by_trial index gives that order without sorting) and the results.
+  // Runs interleave with the trials by their first trial.
+  Stmt s(db_, "SELECT trial, point, x, rep, n_faults FROM trials ORDER BY trial", path_);
+  std::optional<Stmt> res, f;
+  if (with_results)
+    res.emplace(db_,
+                "SELECT trial, skipped, images, masked, tolerable, critical, due, misclassified, top5_miss, facts "
+                "FROM results ORDER BY trial",
+                path_);
+  if (with_faults)
     f.emplace(db_,
               "SELECT trial, fault_id, param, flat_index, bit, model, grp, image FROM faults ORDER BY trial, rowid",
               path_);
-    f_row = f->step();
-  }
+  bool s_row = s.step(), r_row = res && res->step(), f_row = f && f->step();
+  const auto attach_result = [&](TrialRow& r) {
+    if (r_row && res->i64(0) < r.trial)
+      fail("{}: damaged result store: a result names trial {}, which is not planned", path_, res->i64(0));
+    if (!r_row || res->i64(0) != r.trial) return;
+    r.done = true;
+    r.skipped = res->i64(1) != 0;
+    r.images = res->i64(2);
+    r.masked = res->i64(3);
+    r.tolerable = res->i64(4);
+    r.critical = res->i64(5);
+    r.due = res->i64(6);
+    r.misclassified = res->i64(7);
+    r.top5_miss = res->i64(8);
+    const auto facts = decode_facts(res->blob(9), golden_facts);
+    if (facts) r.facts = *facts;
+    bool ok = facts && r.images == images && static_cast<int64_t>(r.facts.size()) == images;
+    for (int64_t c : {r.masked, r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss}) ok = ok && c >= 0 && c <= images;
+    ok = ok && r.masked + r.tolerable + r.critical + r.due == images;
+    if (ok) {
+      const auto c = campaign::count(r.facts, policy);
+      ok = c.masked == r.masked && c.tolerable == r.tolerable && c.critical == r.critical && c.due == r.due &&
+           c.misclassified == r.misclassified && c.top5_miss == r.top5_miss;
+    }
+    if (!ok)
+      fail("{}: damaged result store: the result of trial {} does not fit its {} images (counts or facts)", path_,
+           r.trial, images);
+    r_row = res->step();
+  };
   TrialRow r;
   std::vector<fault::WeightFault> faults;
-  while (s.step()) {
+  size_t ri = 0;
+  int64_t rk = 0;  // the next trial of runs[ri]
+  for (;;) {
+    const int64_t next_row = s_row ? s.i64(0) : INT64_MAX;
+    const int64_t next_run = ri < runs.size() ? runs[ri].trial + rk : INT64_MAX;
+    if (next_row == INT64_MAX && next_run == INT64_MAX) break;
+    if (next_row == next_run)
+      fail("{}: damaged result store: trial {} is planned both alone and in a run", path_, next_row);
     r = TrialRow{};
-    r.trial = s.i64(0);
-    r.point = s.text(1);
-    r.x = s.dbl(2);
-    r.rep = static_cast<int>(s.i64(3));
-    r.n_faults = s.i64(4);
-    if (r.trial < 0 || !std::isfinite(r.x) || s.i64(3) < 0 || s.i64(3) > INT32_MAX || r.n_faults < 0)
-      fail("{}: damaged result store: trial row {} has a negative or non-finite value", path_, r.trial);
-    r.done = s.i64(5) != 0;
-    if (r.done) {
-      r.skipped = s.i64(6) != 0;
-      r.images = s.i64(7);
-      r.masked = s.i64(8);
-      r.tolerable = s.i64(9);
-      r.critical = s.i64(10);
-      r.due = s.i64(11);
-      r.misclassified = s.i64(12);
-      r.top5_miss = s.i64(13);
-      const auto facts = decode_facts(s.blob(14), golden_facts);
-      if (facts) r.facts = *facts;
-      bool ok = facts && r.images == images && static_cast<int64_t>(r.facts.size()) == images;
-      for (int64_t c : {r.masked, r.tolerable, r.critical, r.due, r.misclassified, r.top5_miss}) ok = ok && c >= 0 && c <= images;
-      ok = ok && r.masked + r.tolerable + r.critical + r.due == images;
-      if (ok) {
-        const auto c = campaign::count(r.facts, policy);
-        ok = c.masked == r.masked && c.tolerable == r.tolerable && c.critical == r.critical && c.due == r.due &&
-             c.misclassified == r.misclassified && c.top5_miss == r.top5_miss;
-      }
-      if (!ok)
-        fail("{}: damaged result store: the result of trial {} does not fit its {} images (counts or facts)", path_,
-             r.trial, images);
-    }
     faults.clear();
-    if (with_faults) {
-      // Fault rows of trials before this one name trials that are not planned.
-      if (f_row && f->i64(0) < r.trial)
-        fail("{}: damaged result store: a fault names trial {}, which is not planned", path_, f->i64(0));
-      while (f_row && f->i64(0) == r.trial) {
-        faults.push_back(read_fault(*f, 1, r.trial, path_));
-        f_row = f->step();
-      }
-      if (static_cast<int64_t>(faults.size()) != r.n_faults)
-        fail("{}: damaged result store: trial {} should hold {} faults, holds {}", path_, r.trial, r.n_faults,
-             faults.size());
+    if (next_run < next_row && on_run) {
+      if (next_row < runs[ri].trial + runs[ri].run)
+        fail("{}: damaged result store: trial {} is planned both alone and in a run", path_, next_row);
+      on_run(runs[ri++]);
+      continue;
     }
+    if (next_run < next_row) {
+      const auto& run = runs[ri];
+      r.trial = next_run;
+      r.point = run.point;
+      r.x = run.x;
+      r.rep = run.rep;
+      r.n_faults = 1;
+      if (with_faults) faults = run_trial(run, rk).faults;
+      if (++rk == run.run) {
+        ++ri;
+        rk = 0;
+      }
+    } else {
+      r.trial = s.i64(0);
+      r.point = s.text(1);
+      r.x = s.dbl(2);
+      r.rep = static_cast<int>(s.i64(3));
+      r.n_faults = s.i64(4);
+      if (r.trial < 0 || !std::isfinite(r.x) || s.i64(3) < 0 || s.i64(3) > INT32_MAX || r.n_faults < 0)
+        fail("{}: damaged result store: trial row {} has a negative or non-finite value", path_, r.trial);
+      s_row = s.step();
+      if (with_faults) {
+        // Fault rows of trials before this one name trials that are not planned.
+        if (f_row && f->i64(0) < r.trial)
+          fail("{}: damaged result store: a fault names trial {}, which is not planned", path_, f->i64(0));
+        while (f_row && f->i64(0) == r.trial) {
+          faults.push_back(read_fault(*f, 1, r.trial, path_));
+          f_row = f->step();
+        }
+        if (static_cast<int64_t>(faults.size()) != r.n_faults)
+          fail("{}: damaged result store: trial {} should hold {} faults, holds {}", path_, r.trial, r.n_faults,
+               faults.size());
+      }
+    }
+    if (with_results) attach_result(r);
     visit(r, faults);
   }
   if (with_faults && f_row)
     fail("{}: damaged result store: a fault names trial {}, which is not planned", path_, f->i64(0));
+  if (r_row) fail("{}: damaged result store: a result names trial {}, which is not planned", path_, res->i64(0));
 }
 
 std::vector<GoldenRow> Store::golden() const {

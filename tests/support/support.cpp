@@ -36,6 +36,25 @@ void sql(const std::string& db, const std::string& statement) {
   sqlite3_close(h);
 }
 
+std::vector<std::string> sql_rows(const std::string& db, const std::string& query) {
+  std::vector<std::string> rows;
+  sqlite3* h = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(h, query.c_str(), -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+  while (s && sqlite3_step(s) == SQLITE_ROW) {
+    std::string row;
+    for (int c = 0; c < sqlite3_column_count(s); ++c) {
+      const auto* t = sqlite3_column_text(s, c);
+      row += (c ? "|" : "") + std::string(t ? reinterpret_cast<const char*>(t) : "");
+    }
+    rows.push_back(row);
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return rows;
+}
+
 std::string cnnfi_binary() { return CNNFI_BINARY; }
 
 CommandResult run_cnnfi(const std::string& args) {

@@ -38,6 +38,8 @@ std::string source_dir();
 void write_bytes(const std::string& path, const std::string& bytes);
 /// Runs one SQL statement on an SQLite file (to damage or forge a store); failures are test failures.
 void sql(const std::string& db, const std::string& statement);
+/// The rows a query returns, each as its columns joined by '|' (as the sqlite3 shell prints them).
+std::vector<std::string> sql_rows(const std::string& db, const std::string& query);
 
 /// The message of the cnnfi::Error `f` throws, or "" if it throws none.
 std::string error_of(const std::function<void()>& f);
