@@ -71,6 +71,47 @@ TEST(Shard, MergedShardsEqualOneRunTrialForTrial) {
   EXPECT_EQ(s1.meta().extra.at("shard"), "2/3");
 }
 
+TEST(Shard, ShardsOfAnExhaustiveCampaignMergeIntoItsRunsAndResults) {
+  // An exhaustive plan is stored as runs (one per layer and bit); each shard plans the same runs,
+  // runs every second trial of them, and the merge keeps the runs compact.
+  test::TempDir d;
+  std::ofstream(d.file("c.yaml")) << "kind: exhaustive\nmodel: " << test::source_dir()
+                                  << "/models/lenet5-fmnist.onnx\nlimit: 8\nlayers: [fc3.weight]\nbits: 29-31\n"
+                                     "fault_model: sa\nnonfinite: torch\n";
+  auto r = test::run_cnnfi("run " + d.file("c.yaml") + " -o " + d.file("one.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (int k = 1; k <= 2; ++k) {
+    r = test::run_cnnfi("run " + d.file("c.yaml") + " --shard " + std::to_string(k) + "/2 -o " + d.file("s" + std::to_string(k) + ".db"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  r = test::run_cnnfi("merge " + d.file("s1.db") + " " + d.file("s2.db") + " -o " + d.file("all.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("5040 of 5040 trials"), std::string::npos) << r.output;  // 840 weights x 3 bits x 2
+  const std::string runs = "SELECT trial, count, param, flat_index, bit, models FROM runs ORDER BY trial";
+  EXPECT_EQ(test::sql_rows(d.file("all.db"), runs), test::sql_rows(d.file("one.db"), runs));
+  EXPECT_EQ(test::sql_rows(d.file("all.db"), runs).size(), 3u);
+  EXPECT_EQ(test::sql_rows(d.file("all.db"), "SELECT COUNT(*) FROM faults"), std::vector<std::string>{"0"});
+  store::Store one(d.file("one.db"), store::OpenMode::read), all(d.file("all.db"), store::OpenMode::read);
+  EXPECT_TRUE(all.meta().complete());
+  const auto a = one.trials(), b = all.trials();
+  ASSERT_EQ(a.size(), 5040u);
+  ASSERT_EQ(b.size(), a.size());
+  int64_t critical = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_TRUE(b[i].done) << b[i].trial;
+    EXPECT_EQ(a[i].point, b[i].point);
+    EXPECT_EQ(a[i].facts, b[i].facts) << "trial " << a[i].trial;
+    critical += b[i].critical;
+  }
+  EXPECT_GT(critical, 0);  // the high bits of fc3 flip predictions: the comparison is not of all-golden rows
+  // The same trial finished with other facts in a second store stops the merge, and no store is left.
+  std::filesystem::copy_file(d.file("s2.db"), d.file("forged.db"));
+  test::sql(d.file("forged.db"), "UPDATE results SET facts = x'00', critical = critical WHERE trial = 1");
+  r = test::run_cnnfi("merge " + d.file("s1.db") + " " + d.file("s2.db") + " " + d.file("forged.db") + " -o " + d.file("bad.db"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(d.file("bad.db"))) << r.output;
+}
+
 TEST(Shard, MergeRefusesShardsOfAnotherCampaignAndBadShardSpecs) {
   test::TempDir d;
   const std::string model = test::source_dir() + "/models/lenet5-fmnist.onnx";
