@@ -126,27 +126,34 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   {
     store::Store st(db, store::OpenMode::write);
-    st.write_plan(meta, golden, {});
+    std::vector<store::TrialPlan> runs;  // one run per (layer, bit), as campaign/exhaustive.cpp plans
+    int64_t first = 0;
+    for (const auto& p : pops)
+      for (size_t bi = 0; bi < p.bits.size(); ++bi) {
+        store::TrialPlan t;
+        t.trial = first;
+        t.point = fmt::format("layer={} bit={}", p.param, p.bits[bi]);
+        t.x = p.bits[bi];
+        t.run = p.per_bit();
+        for (int64_t v = 0; v < p.per_weight_bit(); ++v) {
+          auto f = p.bit_fault(bi, v);
+          f.id = first + v;
+          t.faults.push_back(f);
+        }
+        first += t.run;
+        runs.push_back(std::move(t));
+      }
+    st.write_plan(meta, golden, runs);
     fault::Rng rng(7);
-    std::vector<store::TrialPlan> plan;
     std::vector<store::TrialRow> rows;
     int64_t trial = 0;
     auto flush = [&] {
-      st.append_plan(plan, 1);
       st.write_results(rows);
-      plan.clear();
       rows.clear();
     };
     for (const auto& p : pops)
       for (size_t bi = 0; bi < p.bits.size(); ++bi)
         for (int64_t v = 0; v < p.per_bit(); ++v) {
-          store::TrialPlan t;
-          t.trial = trial;
-          t.point = fmt::format("layer={} bit={}", p.param, p.bits[bi]);
-          t.x = p.bits[bi];
-          auto f = p.bit_fault(bi, v);
-          f.id = trial;
-          t.faults = {f};
           std::vector<uint8_t> facts(static_cast<size_t>(images));
           for (int64_t i = 0; i < images; ++i) facts[static_cast<size_t>(i)] = golden[static_cast<size_t>(i)].facts;
           const uint64_t u = rng.below(100);
@@ -160,7 +167,6 @@ int main(int argc, char** argv) {
             }
           }
           auto r = campaign::finished_row(trial, std::move(facts), false, campaign::NonFinitePolicy::torch);
-          plan.push_back(std::move(t));
           rows.push_back(std::move(r));
           if (++trial % 200000 == 0) flush();
         }
