@@ -188,6 +188,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
     st.write_meta(m);
   }
   const size_t chunk = opts.chunk > 0 ? opts.chunk : kind.chunk;
+  const int64_t images = source->size();  // (a structured binding cannot be captured in C++17)
   RunInfo info;
   for (int round = 0;; ++round) {
     // The plan as stored (runs stay compact) and a bit per finished trial: memory grows with the
@@ -226,7 +227,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
           fail("{}: the {} remaining trials would take about {:.1f} h (the first {} took {:.2f} s on {} images), more "
                "than the budget of {:.1f} h; the finished trials are saved: resume with a larger --budget "
                "(hours; 0 = none) and --resume",
-               opts.output, todo - evaluated, left / 3600, n, per_chunk, source->size(), opts.budget_seconds / 3600);
+               opts.output, todo - evaluated, left / 3600, n, per_chunk, images, opts.budget_seconds / 3600);
       }
     };
     for (const auto& e : plan)
