@@ -4,7 +4,8 @@
 // layer, one-channel splice, provably masked stuck-ats skipped; exact), timed per layer in
 // chunks, and each layer's time per fault is scaled to its population. Prints per layer: N, the
 // seconds per fault, the projected hours with a 95 % interval (from the spread of the chunks),
-// and the sampled critical-pair rate; then the whole network.
+// the sampled critical-pair rate and the share of run faults (not provably masked stuck-ats) whose
+// recomputed channel came out bit-identical to the golden one (not resumed); then the whole network.
 // Usage: bench_exhaustive_projection CAMPAIGN.yaml [k=200] [chunks=4] [threads=0]
 //   CAMPAIGN.yaml: an exhaustive campaign (model, data, layers, fault_model, nonfinite), e.g.
 //   examples/seed004/resnet20-exhaustive.yaml
@@ -51,8 +52,8 @@ int main(int argc, char** argv) {
   std::printf("projection of %s: %zu layers, %lld images, %d threads, %lld faults sampled per layer in %d chunks%s\n",
               argv[1], pops.size(), static_cast<long long>(ev.images()), at::get_num_threads(),
               static_cast<long long>(k), chunks, cfg.exact ? "" : ", exact: false");
-  std::printf("%-28s %10s %12s %12s %18s %10s\n", "layer", "N", "s/fault", "projected h", "95 % interval h",
-              "crit rate");
+  std::printf("%-28s %10s %12s %12s %18s %10s %9s\n", "layer", "N", "s/fault", "projected h", "95 % interval h",
+              "crit rate", "vanished");
   double total = 0, total_var = 0, sampled_s = 0;
   int64_t total_n = 0;
   for (size_t l = 0; l < pops.size(); ++l) {
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
     const int64_t n = std::min(k, p.size());
     const auto units = fault::permutation_prefix(p.size(), n, cfg.seed + l);
     std::vector<double> per_fault;  // seconds per fault, one value per chunk
-    int64_t critical = 0, pairs = 0;
+    int64_t critical = 0, pairs = 0, vanished = 0, run = 0;
     for (int c = 0; c < chunks; ++c) {
       std::vector<std::vector<fault::WeightFault>> trials;
       for (int64_t i = n * c / chunks; i < n * (c + 1) / chunks; ++i) trials.push_back({p.fault(units[static_cast<size_t>(i)])});
@@ -71,6 +72,8 @@ int main(int argc, char** argv) {
       sampled_s += s;
       per_fault.push_back(s / static_cast<double>(trials.size()));
       for (const auto& r : results) {
+        vanished += r.vanished;
+        run += r.skipped ? 0 : 1;
         const auto cnt = campaign::count(r.facts, policy);
         critical += cnt.critical;
         pairs += cnt.images;
@@ -86,8 +89,9 @@ int main(int argc, char** argv) {
     total += hours;
     total_var += half * half;
     total_n += p.size();
-    std::printf("%-28s %10lld %12.5f %12.3f %8.3f .. %7.3f %9.4f%%\n", p.param.c_str(), static_cast<long long>(p.size()),
-                mean, hours, std::max(0.0, hours - half), hours + half, 100.0 * critical / std::max<int64_t>(1, pairs));
+    std::printf("%-28s %10lld %12.5f %12.3f %8.3f .. %7.3f %9.4f%% %8.1f%%\n", p.param.c_str(),
+                static_cast<long long>(p.size()), mean, hours, std::max(0.0, hours - half), hours + half,
+                100.0 * critical / std::max<int64_t>(1, pairs), 100.0 * vanished / std::max<int64_t>(1, run));
   }
   const double half = std::sqrt(total_var);
   std::printf("whole network: %lld faults, projected %.1f h (95 %% interval %.1f .. %.1f h) = %.1f days on this "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <onnx/onnx_pb.h>
@@ -21,6 +22,37 @@ int64_t conv_groups(const graph::Node& n) {
   for (const auto& a : n.proto->attribute())
     if (a.name() == "group") return a.i();
   return 1;
+}
+
+bool is_graph_output(const graph::Graph& g, int v) {
+  return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end();
+}
+
+// The nodes after a spliced Conv that act on each channel alone and read its output and nothing
+// else of what a fault changes: BatchNormalization, Relu, and Add with a second operand of the
+// same shape, each the single consumer of the previous one and the next node in order, so that
+// resuming after the last of them skips nothing. A fault's channel is pushed through them alone.
+std::vector<int> channel_chain(const graph::Graph& g, int conv) {
+  std::vector<int> chain;
+  for (int cur = conv; cur + 1 < static_cast<int>(g.nodes.size()); ++cur) {
+    const int v = g.nodes[cur].outputs[0];
+    const auto& n = g.nodes[cur + 1];
+    if (g.values[v].consumers != std::vector<int>{cur + 1} || n.outputs.size() != 1 || is_graph_output(g, n.outputs[0]))
+      break;
+    const auto reads = std::count(n.inputs.begin(), n.inputs.end(), v);
+    const bool local = (n.op_type == "Relu" && n.inputs.size() == 1) ||
+                       (n.op_type == "BatchNormalization" && n.inputs.size() == 5 && n.inputs[0] == v && reads == 1) ||
+                       (n.op_type == "Add" && n.inputs.size() == 2 && reads == 1);
+    if (!local) break;
+    chain.push_back(cur + 1);
+  }
+  return chain;
+}
+
+// Bit-identical (NaN payloads and the sign of zero included), unlike at::equal.
+bool same_bits(const at::Tensor& a, const at::Tensor& b) {
+  return a.scalar_type() == at::kFloat && b.scalar_type() == at::kFloat && a.sizes() == b.sizes() &&
+         at::equal(a.view(at::kInt), b.view(at::kInt));
 }
 
 }  // namespace
@@ -63,6 +95,7 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
   std::vector<std::vector<fault::WeightFault>> weights(trials.size()), acts(trials.size());
   std::vector<int64_t> channel(trials.size(), -1);  // splice: the faulty output channel, or -1
   std::vector<int> prove_slot(trials.size(), -1);   // prove: the faulty node's input slot, or -1
+  std::map<int, std::vector<int>> chains;           // splice: per Conv, its channel_chain
   if (opts_.prove && !bound_) bound_ = std::make_shared<OutputBound>(exec_);
   const auto& g = exec_.graph();
   const int n_nodes = static_cast<int>(g.nodes.size());
@@ -94,7 +127,12 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
         std::find(g.outputs.begin(), g.outputs.end(), node.outputs[0]) == g.outputs.end()) {
       const int64_t out_channels = injector_.shape(weights[t][0].param).at(0);
       channel[t] = weights[t][0].flat_index / (injector_.numel(weights[t][0].param) / out_channels);
+      auto chain = chains.find(start[t]);
+      if (chain == chains.end()) chain = chains.emplace(start[t], channel_chain(g, start[t])).first;
+      // Every chain node and the one after it: their live-ins are the golden values the
+      // channel is compared with and spliced into, and the Adds' other operands.
       resume_nodes.insert(start[t] + 1);
+      for (int j : chain->second) resume_nodes.insert(j + 1);
     }
   }
   data::Loader loader(source_, pre_, opts_.batch);
@@ -106,7 +144,9 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
     }
     const exec::GoldenCache cache = exec_.capture(b.images, {resume_nodes.begin(), resume_nodes.end()});
     const GoldenBatch golden = make_golden(cache.outputs.at(0), b.labels);
-    std::map<int, bool> splice_exact;  // per Conv node, for this batch
+    // Per Conv node, for this batch: how many nodes of its chain one channel reproduces bit for
+    // bit, or -1 where the one-channel Conv itself does not (no splicing then).
+    std::map<int, int> splice_len;
     // The Conv's inputs with the weight (and bias) narrowed to one output channel.
     auto one_channel = [&](int node, int64_t co) {
       const auto& n = g.nodes[node];
@@ -118,6 +158,55 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
         in.push_back(x);
       }
       return exec_.run_node(node, in).at(0);
+    };
+    // A chain node on channel `co` alone, `x` standing for the channel of value `changed`; none
+    // where an operand is not there to narrow.
+    auto one_channel_step = [&](int node, int64_t co, int changed, const at::Tensor& x) -> std::optional<at::Tensor> {
+      const auto& n = g.nodes[node];
+      std::vector<at::Tensor> in;
+      for (const int v : n.inputs) {
+        // (Contiguous, as the full tensors are: libtorch's kernels may take another path, and
+        // round otherwise, on strided inputs.)
+        if (v == changed) {
+          in.push_back(x.contiguous());
+        } else if (n.op_type == "BatchNormalization") {
+          // Scale, bias, mean and variance: one value per channel, weights of the model.
+          if (g.values[v].producer >= 0) return std::nullopt;
+          at::Tensor p;
+          try {
+            p = exec_.weight(g.values[v].name);
+          } catch (const Error&) {
+            return std::nullopt;
+          }
+          if (p.dim() != 1 || p.size(0) != cache.values.at(changed).size(1)) return std::nullopt;
+          in.push_back(p.narrow(0, co, 1));
+        } else {
+          const auto c = cache.values.find(v);
+          if (c == cache.values.end() || c->second.sizes() != cache.values.at(changed).sizes()) return std::nullopt;
+          in.push_back(c->second.narrow(1, co, 1).contiguous());
+        }
+      }
+      return exec_.run_node(node, in).at(0);
+    };
+    // The faulty channel through the Conv and as far along its chain as splicing is exact:
+    // returns the last node computed, its channel, and whether it is bit-identical to the golden
+    // one there (the fault vanished: nothing downstream can differ).
+    struct ChannelRun {
+      int node;
+      at::Tensor channel;
+      bool vanished;
+    };
+    auto run_channel = [&](int conv, int64_t co, int steps) {
+      ChannelRun run{conv, one_channel(conv, co), false};
+      const auto golden_at = [&](int node) { return cache.values.at(g.nodes[node].outputs[0]).narrow(1, co, 1); };
+      run.vanished = same_bits(run.channel, golden_at(conv));
+      const auto& chain = chains.at(conv);
+      for (int k = 0; k < steps && !run.vanished; ++k) {
+        run.channel = *one_channel_step(chain[k], co, g.nodes[run.node].outputs[0], run.channel);
+        run.node = chain[k];
+        run.vanished = same_bits(run.channel, golden_at(run.node));
+      }
+      return run;
     };
     for (size_t t = 0; t < trials.size(); ++t) {
       TrialResult& r = results[t];
@@ -152,28 +241,49 @@ std::vector<TrialResult> FaultEvaluator::run(const std::vector<std::vector<fault
         exec::NodeHook* h = armed ? &hook : nullptr;
         bool spliced = false;
         at::Tensor logits;
-        if (!unread && channel[t] >= 0) {
+        if (!unread && channel[t] >= 0 && h == nullptr) {
           const int node = start[t];
-          const int out = g.nodes[node].outputs[0];
-          if (!splice_exact.count(node)) {
-            // Check with the golden weights: restore, compare, re-inject.
+          const int64_t co = channel[t];
+          if (!splice_len.count(node)) {
+            // Check with the golden weights (restore, compare, re-inject): the one-channel Conv,
+            // then each chain node, must give the cached golden channel bit for bit.
             injector_.restore();
-            splice_exact[node] = at::equal(one_channel(node, channel[t]), cache.values.at(out).narrow(1, channel[t], 1));
+            int len = -1;
+            if (same_bits(one_channel(node, co), cache.values.at(g.nodes[node].outputs[0]).narrow(1, co, 1))) {
+              at::Tensor x = cache.values.at(g.nodes[node].outputs[0]).narrow(1, co, 1);
+              int changed = g.nodes[node].outputs[0];
+              for (len = 0; len < static_cast<int>(chains.at(node).size()); ++len) {
+                const int j = chains.at(node)[static_cast<size_t>(len)];
+                const auto y = one_channel_step(j, co, changed, x);
+                if (!y || !same_bits(*y, cache.values.at(g.nodes[j].outputs[0]).narrow(1, co, 1))) break;
+                x = *y;
+                changed = g.nodes[j].outputs[0];
+              }
+            }
+            splice_len[node] = len;
             injector_.inject(weights[t]);
           }
-          if (splice_exact[node]) {
-            // Write the recomputed channel into the cached output in place and put the golden
-            // channel back afterwards (cheaper than copying the whole output per trial).
-            at::Tensor ch = cache.values.at(out).narrow(1, channel[t], 1);
-            const at::Tensor golden_ch = ch.clone();
-            ch.copy_(one_channel(node, channel[t]));
-            try {
-              logits = exec_.resume(cache, node + 1, h).at(0);
-            } catch (...) {
+          if (splice_len[node] >= 0) {
+            const ChannelRun run = run_channel(node, co, splice_len[node]);
+            if (run.vanished) {
+              // Lost in rounding or cut off by a ReLU: every value downstream is the golden one,
+              // bit for bit (the executor is deterministic), so the logits are too.
+              logits = golden.logits;
+              ++r.vanished;
+            } else {
+              // Write the channel into the cached output in place and put the golden channel
+              // back afterwards (cheaper than copying the whole output per trial).
+              at::Tensor ch = cache.values.at(g.nodes[run.node].outputs[0]).narrow(1, co, 1);
+              const at::Tensor golden_ch = ch.clone();
+              ch.copy_(run.channel);
+              try {
+                logits = exec_.resume(cache, run.node + 1, h).at(0);
+              } catch (...) {
+                ch.copy_(golden_ch);
+                throw;
+              }
               ch.copy_(golden_ch);
-              throw;
             }
-            ch.copy_(golden_ch);
             spliced = true;
           }
         }

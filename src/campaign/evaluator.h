@@ -10,7 +10,12 @@
 // (group 1) changes one output channel of it: that channel alone is recomputed and spliced into
 // the cached golden output, and the run resumes after the Conv. This is used only where, for
 // that node and batch, the one-channel convolution reproduces the golden channel bit-exactly
-// (checked at run time), so results stay identical to a full forward.
+// (checked at run time), so results stay identical to a full forward. The channel is then
+// pushed on alone through the nodes that act per channel and follow the Conv in a line
+// (BatchNormalization, Relu, Add of a golden operand; each checked bit-exact the same way), and
+// the run resumes after the last of them. Where the channel comes out bit-identical to the
+// golden one at any of these nodes (the change was lost in rounding, or cut off by the ReLU),
+// nothing downstream can differ: the trial's logits are the golden ones, without resuming.
 #pragma once
 #include <functional>
 #include <memory>
@@ -39,6 +44,7 @@ struct TrialResult {
   std::vector<uint8_t> facts;  ///< one byte per image, in data order
   bool skipped = false;        ///< provably masked, not run
   int64_t proven = 0;          ///< images proven unchanged by the bound, not run
+  int64_t vanished = 0;        ///< batches where the faulty channel came out bit-identical to the golden one (not resumed)
 };
 
 /// What the runner asks of an evaluator: the fault-free facts, and each trial's facts over every
