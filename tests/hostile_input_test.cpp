@@ -214,6 +214,11 @@ TEST(Hostile, ACampaignBeyondItsTimeBudgetStopsWithTheEstimateAndResumes) {
   const auto c = campaign(d, "kind: bit-sweep\nfaults_per_bit: 1\nrepetitions: 1\nlayers: [fc3.weight]\n");
   expect_error("run " + c + " -o " + d.file("b.db") + " --budget 0.000001",
                {"b.db", "remaining trials would take about", "budget", "--resume"});
+  // The budget was judged on trials spread over the plan (32 bits, a chunk of 16: every other
+  // one), not on its first chunk of bits.
+  std::vector<std::string> spread;
+  for (int t = 0; t < 32; t += 2) spread.push_back(std::to_string(t));
+  EXPECT_EQ(test::sql_rows(d.file("b.db"), "select trial from results order by trial"), spread);
   const auto r = test::run_cnnfi("run " + c + " -o " + d.file("b.db") + " --resume --budget 0");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("16 resumed"), std::string::npos) << r.output;  // the first chunk was kept
