@@ -402,20 +402,22 @@ fault::WeightFault read_fault(Stmt& f, int first, int64_t trial, const std::stri
   return w;
 }
 
+TrialPlan plan_of(const TrialRow& r, const std::vector<fault::WeightFault>& faults) {
+  TrialPlan p;
+  p.trial = r.trial;
+  p.point = r.point;
+  p.x = r.x;
+  p.rep = r.rep;
+  p.faults = faults;
+  return p;
+}
+
 }  // namespace
 
 std::vector<TrialPlan> Store::plan() const {
   std::vector<TrialPlan> out;
   for_each_trial(
-      [&](const TrialRow& r, const std::vector<fault::WeightFault>& faults) {
-        TrialPlan p;
-        p.trial = r.trial;
-        p.point = r.point;
-        p.x = r.x;
-        p.rep = r.rep;
-        p.faults = faults;
-        out.push_back(std::move(p));
-      },
+      [&](const TrialRow& r, const std::vector<fault::WeightFault>& faults) { out.push_back(plan_of(r, faults)); },
       true);
   return out;
 }
@@ -467,15 +469,7 @@ std::vector<TrialPlan> Store::read_runs() const {
 std::vector<TrialPlan> Store::plan_entries() const {
   std::vector<TrialPlan> out;
   walk(
-      [&](const TrialRow& r, const std::vector<fault::WeightFault>& faults) {
-        TrialPlan p;
-        p.trial = r.trial;
-        p.point = r.point;
-        p.x = r.x;
-        p.rep = r.rep;
-        p.faults = faults;
-        out.push_back(std::move(p));
-      },
+      [&](const TrialRow& r, const std::vector<fault::WeightFault>& faults) { out.push_back(plan_of(r, faults)); },
       true, false, [&](const TrialPlan& run) { out.push_back(run); });
   return out;
 }
