@@ -87,6 +87,12 @@ TEST(Hostile, ValidateChecksForgedFaultRowsAgainstThePopulation) {
                {"overlap.db", "damaged result store", "trials from 1000", "overlaps"});
   expect_error("estimate " + forged("model.db", "UPDATE runs SET models = 'sa0,zap' WHERE trial = 0"),
                {"model.db", "damaged result store", "trials from 0", "zap"});
+  expect_error("estimate " + forged("nomodel.db", "UPDATE runs SET models = 'sa0,' WHERE trial = 0"),
+               {"nomodel.db", "damaged result store", "trials from 0", "empty fault model"});
+  expect_error("estimate " + forged("xtext.db", "UPDATE runs SET x = 'abc' WHERE trial = 1680"),
+               {"xtext.db", "damaged result store", "trials from 1680", "wrong type"});
+  expect_error("estimate " + forged("bitreal.db", "UPDATE runs SET bit = 1e300 WHERE trial = 1680"),
+               {"bitreal.db", "damaged result store", "not an integer"});
   expect_error("estimate " + forged("twice.db", "INSERT INTO trials VALUES(5, 'x', 0, 0, 0)"),
                {"twice.db", "trial 5 is planned both alone and in a run"});
   expect_error("export " + forged("orphan.db", "INSERT INTO results SELECT 99999, skipped, images, masked, tolerable, "

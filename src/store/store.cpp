@@ -49,6 +49,8 @@ class Stmt {
   }
   bool is_null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
   bool is_int(int c) { return sqlite3_column_type(s_, c) == SQLITE_INTEGER; }
+  bool is_number(int c) { return is_int(c) || sqlite3_column_type(s_, c) == SQLITE_FLOAT; }
+  bool is_text(int c) { return sqlite3_column_type(s_, c) == SQLITE_TEXT; }
   std::vector<uint8_t> blob(int c) {
     const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(s_, c));
     return p ? std::vector<uint8_t>(p, p + sqlite3_column_bytes(s_, c)) : std::vector<uint8_t>{};
@@ -429,6 +431,11 @@ std::vector<TrialPlan> Store::read_runs() const {
          path_);
   int64_t end = 0;
   while (s.step()) {
+    for (int c : {0, 1, 4, 5, 7, 8})
+      if (!s.is_int(c)) fail("{}: damaged result store: a run's column {} is not an integer", path_, c + 1);
+    if (!s.is_number(3) || !s.is_text(2) || !s.is_text(6) || !s.is_text(9))
+      fail("{}: damaged result store: the run of trials from {}: its x, point, param or models is of the wrong type",
+           path_, s.i64(0));
     TrialPlan p;
     p.trial = s.i64(0);
     p.run = s.i64(1);
@@ -446,6 +453,7 @@ std::vector<TrialPlan> Store::read_runs() const {
       bad("its fault id, param, index or bit is out of range");
     p.rep = static_cast<int>(rep);
     for (const auto& name : split(models, ',')) {
+      if (name.empty()) bad("an empty fault model");
       fault::WeightFault f;
       f.id = id + static_cast<int64_t>(p.faults.size());
       f.param = param;
