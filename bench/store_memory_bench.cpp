@@ -16,9 +16,9 @@
 #include <fstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "campaign/config.h"
+#include "campaign/kind.h"
 #include "campaign/outcome.h"
 #include "campaign/runner.h"
 #include "exec/executor.h"
@@ -92,7 +92,6 @@ int main(int argc, char** argv) {
   yaml += "]\n";
   std::ofstream(dir + "/exhaustive.yaml") << yaml;
   const auto cfg = campaign::parse_campaign(yaml, dir + "/exhaustive.yaml");
-  const auto pops = fault::populations(inj, ex, cfg.layers, cfg.bits, cfg.fault_model);
 
   store::Meta meta;
   meta.kind = "exhaustive";
@@ -112,12 +111,13 @@ int main(int argc, char** argv) {
   meta.t = 2.58;
   meta.started = meta.finished = "2026-12-02T00:00:00Z";
   meta.status = "complete";
-  nlohmann::json strata = nlohmann::json::array();
-  for (const auto& p : pops)
-    for (size_t bi = 0; bi < p.bits.size(); ++bi)
-      strata.push_back({{"point", fmt::format("layer={} bit={}", p.param, p.bits[bi])}, {"layer", p.param},
-                        {"bit", p.bits[bi]}, {"N", p.per_bit()}});
-  meta.strata = strata.dump();
+  // The plan and its strata exactly as the exhaustive kind makes them (one run per layer and bit).
+  auto plan = campaign::find_kind("exhaustive").plan(campaign::PlanInput{cfg, inj, ex, &meta});
+  int64_t planned = 0;
+  for (auto& t : plan) {
+    t.trial = planned;
+    planned += t.run;
+  }
 
   std::vector<store::GoldenRow> golden;
   for (int64_t i = 0; i < images; ++i)
@@ -126,50 +126,30 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   {
     store::Store st(db, store::OpenMode::write);
-    std::vector<store::TrialPlan> runs;  // one run per (layer, bit), as campaign/exhaustive.cpp plans
-    int64_t first = 0;
-    for (const auto& p : pops)
-      for (size_t bi = 0; bi < p.bits.size(); ++bi) {
-        store::TrialPlan t;
-        t.trial = first;
-        t.point = fmt::format("layer={} bit={}", p.param, p.bits[bi]);
-        t.x = p.bits[bi];
-        t.run = p.per_bit();
-        for (int64_t v = 0; v < p.per_weight_bit(); ++v) {
-          auto f = p.bit_fault(bi, v);
-          f.id = first + v;
-          t.faults.push_back(f);
-        }
-        first += t.run;
-        runs.push_back(std::move(t));
-      }
-    st.write_plan(meta, golden, runs);
+    st.write_plan(meta, golden, plan);
     fault::Rng rng(7);
     std::vector<store::TrialRow> rows;
-    int64_t trial = 0;
     auto flush = [&] {
       st.write_results(rows);
       rows.clear();
     };
-    for (const auto& p : pops)
-      for (size_t bi = 0; bi < p.bits.size(); ++bi)
-        for (int64_t v = 0; v < p.per_bit(); ++v) {
-          std::vector<uint8_t> facts(static_cast<size_t>(images));
-          for (int64_t i = 0; i < images; ++i) facts[static_cast<size_t>(i)] = golden[static_cast<size_t>(i)].facts;
-          const uint64_t u = rng.below(100);
-          if (u >= 50) {  // not masked: a few images tolerable, some critical
-            const int64_t hit = 1 + static_cast<int64_t>(rng.below(8));
-            for (int64_t k = 0; k < hit; ++k) {
-              auto& fact = facts[static_cast<size_t>(rng.below(static_cast<uint64_t>(images)))];
-              fact |= campaign::kLogitsDiffer;
-              if (u >= 90) fact = static_cast<uint8_t>((fact | campaign::kTop1Changed | campaign::kTop1ChangedNanMax) &
-                                                       ~campaign::kTop1Correct);
-            }
-          }
-          auto r = campaign::finished_row(trial, std::move(facts), false, campaign::NonFinitePolicy::torch);
-          rows.push_back(std::move(r));
-          if (++trial % 200000 == 0) flush();
+    for (int64_t trial = 0; trial < planned;) {
+      std::vector<uint8_t> facts(static_cast<size_t>(images));
+      for (int64_t i = 0; i < images; ++i) facts[static_cast<size_t>(i)] = golden[static_cast<size_t>(i)].facts;
+      const uint64_t u = rng.below(100);
+      if (u >= 50) {  // not masked: a few images tolerable, some critical
+        const int64_t hit = 1 + static_cast<int64_t>(rng.below(8));
+        for (int64_t k = 0; k < hit; ++k) {
+          auto& fact = facts[static_cast<size_t>(rng.below(static_cast<uint64_t>(images)))];
+          fact |= campaign::kLogitsDiffer;
+          if (u >= 90) fact = static_cast<uint8_t>((fact | campaign::kTop1Changed | campaign::kTop1ChangedNanMax) &
+                                                   ~campaign::kTop1Correct);
         }
+      }
+      auto r = campaign::finished_row(trial, std::move(facts), false, campaign::NonFinitePolicy::torch);
+      rows.push_back(std::move(r));
+      if (++trial % 200000 == 0) flush();
+    }
     flush();
   }
   const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
