@@ -17,6 +17,7 @@ PACKAGES=(
   chromium                # headless browser: the report tests render the HTML report
   poppler-utils           # pdftotext/pdfinfo: the report test reads back the text of cnnfi report --pdf
   clang libfuzzer-14-dev libclang-rt-14-dev   # fuzz targets (scripts/fuzz.sh: libFuzzer, ASan, UBSan)
+  python3-numpy python3-torch python3-torchvision   # test reference: torchvision CNNs exported with torch.onnx (tests/python)
 )
 
 SUDO=""
