@@ -142,13 +142,13 @@ TEST(AuthorsPlan, IsForFp32Only) {
 
 TEST(AuthorsPlan, PlanJsonTellsEachBitsPAndItsRule) {
   const std::string model = test::source_dir() + "/models/lenet5-fmnist.onnx";
-  auto j = nlohmann::json::parse(test::run_cnnfi("plan --model " + model + " --method data-aware --json").output);
+  auto j = nlohmann::json::parse(test::run_cnnfi("plan --model " + model + " --method data-aware --json").out);
   EXPECT_EQ(j["p_rule"], "authors");  // the default for fp32
   const auto& bits = j["layers"][0]["bits"];
   ASSERT_EQ(bits.size(), 32u);
   EXPECT_EQ(bits[30]["p"].get<double>(), 0.4917);
   EXPECT_EQ(bits[30]["p_source"], "authors' table");
-  j = nlohmann::json::parse(test::run_cnnfi("plan --model " + model + " --method data-aware --p-rule fence --json").output);
+  j = nlohmann::json::parse(test::run_cnnfi("plan --model " + model + " --method data-aware --p-rule fence --json").out);
   EXPECT_EQ(j["p_rule"], "fence");
   EXPECT_EQ(j["layers"][0]["bits"][30]["p"].get<double>(), 0.5);
   EXPECT_EQ(j["layers"][0]["bits"][30]["p_source"], "outlier");  // some 0 -> 1 flips overflow

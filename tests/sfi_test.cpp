@@ -11,10 +11,15 @@
 #include "campaign/estimates.h"
 #include "campaign/runner.h"
 #include "fault/population.h"
+#include "stats/interval.h"
 #include "stats/sample_size.h"
 #include "stats/stratified.h"
+#include "onnx/builder.h"
 #include "store/store.h"
 #include "support/support.h"
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 
 using namespace cnnfi;
 
@@ -38,6 +43,28 @@ std::string key(const fault::WeightFault& f) {
   return f.param + "/" + std::to_string(f.flat_index) + "/" + std::to_string(f.bit) + "/" + fault::to_string(f.model);
 }
 
+/// A small CNN that is not one of cnnfi's: two convolutions and a classifier whose weights are
+/// heavy-tailed (a cubed normal, scale unlike a trained LeNet's), on 28 x 28 grey images.
+std::string foreign_cnn(const test::TempDir& d) {
+  at::manual_seed(7);
+  onnx_io::ModelBuilder b("foreign");
+  b.input("x", {-1, 1, 28, 28});
+  const auto heavy = [](std::vector<int64_t> shape, double scale) { return at::randn(shape).pow(3) * scale; };
+  auto x = b.node("Conv", "c1", {"x", b.initializer("c1.weight", heavy({4, 1, 5, 5}, 0.4)), b.initializer("c1.bias", heavy({4}, 0.1))},
+                  {onnx_io::Attr::Ints("strides", {2, 2})});
+  x = b.node("Relu", "r1", {x});
+  x = b.node("Conv", "c2", {x, b.initializer("c2.weight", heavy({8, 4, 3, 3}, 0.2)), b.initializer("c2.bias", heavy({8}, 0.1))},
+             {onnx_io::Attr::Ints("strides", {2, 2})});
+  x = b.node("Relu", "r2", {x});
+  x = b.node("Flatten", "flat", {x});
+  b.node("Gemm", "fc", {x, b.initializer("fc.weight", heavy({10, 200}, 0.1)), b.initializer("fc.bias", heavy({10}, 0.1))},
+         {onnx_io::Attr::Int("transB", 1)}, "y");
+  b.output("y", {-1, 10});
+  const std::string path = d.file("foreign.onnx");
+  onnx_io::save_model(b.finish(), path);
+  return path;
+}
+
 }  // namespace
 
 TEST(Sfi, PermutationPrefixIsASampleWithoutReplacementThatExtends) {
@@ -59,23 +86,50 @@ TEST(Sfi, PermutationPrefixIsASampleWithoutReplacementThatExtends) {
 
 TEST(Sfi, StratifiedEstimateAndMarginByHand) {
   // Two strata: N 1000 / 3000, n 100 / 300, p 0.1 / 0.2. p = 0.25*0.1 + 0.75*0.2 = 0.175.
-  // var = 0.0625*0.09/100*900/999 + 0.5625*0.16/300*2700/2999.
+  // Agresti-Coull: p~ = (x + t^2/2) / (n + t^2); var = sum W^2 p~(1-p~)/(n + t^2) * fpc.
   const std::vector<stats::Stratum> s = {{1000, 100, 0.1}, {3000, 300, 0.2}};
   const auto e = stats::combine(s, 2.58);
   EXPECT_NEAR(e.p, 0.175, 1e-12);
-  const double var = 0.0625 * 0.09 / 100 * 900.0 / 999 + 0.5625 * 0.16 / 300 * 2700.0 / 2999;
+  const double z2 = 2.58 * 2.58, a1 = (10 + z2 / 2) / (100 + z2), a2 = (60 + z2 / 2) / (300 + z2);
+  const double var = 0.0625 * a1 * (1 - a1) / (100 + z2) * 900.0 / 999 + 0.5625 * a2 * (1 - a2) / (300 + z2) * 2700.0 / 2999;
   EXPECT_NEAR(e.margin, 2.58 * std::sqrt(var), 1e-12);
+  EXPECT_NEAR(e.lo, 0.175 - e.margin, 1e-12);
   EXPECT_EQ(e.population, 4000);
   EXPECT_EQ(e.sample, 400);
-  // One stratum: eq. (1) solved for e; exhausted strata add no variance.
-  EXPECT_NEAR(stats::combine({{1000, 100, 0.1}}, 2.58).margin, stats::error_margin(1000, 100, 0.1, 2.58), 1e-15);
+  // Exhausted strata add no variance; a stratified interval never leaves [0, 1].
   EXPECT_EQ(stats::combine({{1000, 1000, 0.3}}, 2.58).margin, 0.0);
-  // Adaptive: a stratum with no critical fault stops once 2.58 sqrt(p(1-p)/n) with p = 1/n is <= e.
+  const auto zero = stats::combine({{100000, 27, 0.0}, {100000, 27, 0.0}}, 2.58);
+  EXPECT_GT(zero.margin, 0.05);  // no critical fault in 54 draws is not "p 0 ± 0"
+  EXPECT_EQ(zero.lo, 0.0);
+  // One stratum: two-sided Clopper-Pearson. 0 of 27 from a huge population: [0, 0.128] at 95 %,
+  // [0, 0.178] at 99 % (1 - (a/2)^(1/27)).
+  const auto cp95 = stats::estimate({1'000'000'000, 27, 0.0}, stats::z_of_confidence(0.95));
+  EXPECT_EQ(cp95.lo, 0.0);
+  EXPECT_NEAR(cp95.hi, 1 - std::pow(0.025, 1.0 / 27), 1e-6);
+  EXPECT_NEAR(cp95.hi, 0.128, 0.0005);
+  const auto cp99 = stats::estimate({1'000'000'000, 27, 0.0}, stats::z_of_confidence(0.99));
+  EXPECT_NEAR(cp99.hi, 0.178, 0.0005);
+  EXPECT_NEAR(cp99.margin, cp99.hi, 1e-15);
+  // 27 of 27: the mirror image; 5 of 20 against a published value (Clopper-Pearson 95 %:
+  // [0.0866, 0.4910]).
+  const auto all = stats::estimate({1'000'000'000, 27, 1.0}, stats::z_of_confidence(0.95));
+  EXPECT_NEAR(all.lo, std::pow(0.025, 1.0 / 27), 1e-6);
+  EXPECT_EQ(all.hi, 1.0);
+  const auto five = stats::clopper_pearson(5, 20, 0.95);
+  EXPECT_NEAR(five.lo, 0.0866, 5e-5);
+  EXPECT_NEAR(five.hi, 0.4910, 5e-5);
+  // Wilson 95 % of 0/27: [0, z^2/(n + z^2)] = [0, 0.1246].
+  EXPECT_NEAR(stats::wilson(0, 27, 0.95).hi, 3.8415 / (27 + 3.8415), 1e-4);
+  // The finite population correction narrows the interval; a stratum drawn whole is exact.
+  EXPECT_LT(stats::estimate({100, 50, 0.1}, 2.58).margin, stats::estimate({1'000'000, 50, 0.1}, 2.58).margin);
+  EXPECT_EQ(stats::estimate({50, 50, 0.1}, 2.58).margin, 0.0);
+  // Adaptive: a stratum with no critical fault grows until its Clopper-Pearson upper end is <= e.
   int64_t n = stats::adaptive_next(1'000'000, 0, 0, 0.01, 2.58);
   EXPECT_EQ(n, stats::kAdaptiveFirstRound);
   for (int64_t next; (next = stats::adaptive_next(1'000'000, n, 0.0, 0.01, 2.58)) > n;) n = next;
-  EXPECT_LE(stats::error_margin(1'000'000, n, 1.0 / n, 2.58), 0.01);
-  EXPECT_LT(n, 600);  // data-unaware would take 16,641
+  EXPECT_LE(stats::estimate({1'000'000, n, 0.0}, 2.58).margin, 0.01);
+  EXPECT_GT(stats::estimate({1'000'000, n - 1, 0.0}, 2.58).margin, 0.01);  // the smallest such n
+  EXPECT_NEAR(n, 530, 5);  // ln(200) / 0.01; data-unaware would take 16,641
   EXPECT_EQ(stats::adaptive_next(500, 500, 0.3, 0.01, 2.58), 500);  // exhausted
 }
 
@@ -83,7 +137,7 @@ TEST(Sfi, SampledFaultsGiveTheSameFactsAsTheExhaustiveRunAndEstimatesCoverIt) {
   test::TempDir d;
   const std::string pop = "layers: [fc3.weight]\nbits: 20-31\nfault_model: sa\nnonfinite: torch\n";
   run(write_yaml(d, "ex.yaml", "kind: exhaustive\n" + pop), d.file("ex.db"));
-  run(write_yaml(d, "s.yaml", "kind: sfi\nmethod: data-unaware\nerror: 0.05\n" + pop), d.file("s.db"));
+  run(write_yaml(d, "s.yaml", "kind: sfi\nmethod: data-unaware\nerror: 0.05\ntop_up: false\n" + pop), d.file("s.db"));
   store::Store ex(d.file("ex.db"), store::OpenMode::read), s(d.file("s.db"), store::OpenMode::read);
   std::map<std::string, std::vector<uint8_t>> by_fault;
   const auto ep = ex.plan();
@@ -116,6 +170,71 @@ TEST(Sfi, SampledFaultsGiveTheSameFactsAsTheExhaustiveRunAndEstimatesCoverIt) {
   EXPECT_GE(any.network.p, exact.network.p);
 }
 
+TEST(Sfi, DefaultDataAwarePlanKeepsItsMarginOnAnotherNetwork) {
+  // The default data-aware plan (the seed-004 authors' p per bit, then top-up) at e = 0.01 on a
+  // network whose weights are nothing like the authors' ResNet-20: every stratum's estimate lies
+  // within its margin of the exhaustive truth, and every margin is at most 0.01.
+  test::TempDir d;
+  const std::string model = foreign_cnn(d);
+  const std::string common = "model: " + model + "\ndata: fashion-mnist:test\nlimit: 20\nbits: 23-31\nnonfinite: torch\n";
+  std::ofstream(d.file("ex.yaml")) << "kind: exhaustive\n" << common;
+  std::ofstream(d.file("s.yaml")) << "kind: sfi\nmethod: data-aware\nerror: 0.01\n" << common;
+  std::ofstream(d.file("raw.yaml")) << "kind: sfi\nmethod: data-aware\nerror: 0.01\ntop_up: false\n" << common;
+  for (const char* n : {"ex", "s", "raw"}) {
+    const auto r = test::run_cnnfi(std::string("run ") + d.file(std::string(n) + ".yaml") + " -o " + d.file(std::string(n) + ".db"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    if (std::string(n) == "s") {
+      // The defaults that change a number are said: the fault model, the p rule, the top-up.
+      EXPECT_NE(r.err.find("fault_model sa"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("p_rule authors"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("top_up true"), std::string::npos) << r.err;
+    }
+  }
+  store::Store ex(d.file("ex.db"), store::OpenMode::read), s(d.file("s.db"), store::OpenMode::read);
+  const auto crit = campaign::parse_criticality("pairs");
+  const auto exact = campaign::estimate_store(ex, campaign::NonFinitePolicy::torch, crit, 2.58);
+  const auto est = campaign::estimate_store(s, campaign::NonFinitePolicy::torch, crit, 2.58);
+  ASSERT_EQ(est.strata.size(), 3u * 9);
+  ASSERT_EQ(exact.strata.size(), est.strata.size());
+  int outside = 0;
+  for (size_t i = 0; i < est.strata.size(); ++i) {
+    const auto& a = est.strata[i];
+    const auto& b = exact.strata[i];
+    ASSERT_EQ(a.info.point, b.info.point);
+    EXPECT_LE(a.est.margin, 0.01 + 1e-12) << a.info.point << " n " << a.est.sample << " of " << a.info.population;
+    EXPECT_FALSE(a.missed) << a.info.point;
+    EXPECT_LE(a.est.lo, a.est.p);
+    EXPECT_GE(a.est.hi, a.est.p);
+    outside += !(b.est.p >= a.est.lo - 1e-12 && b.est.p <= a.est.hi + 1e-12);
+  }
+  EXPECT_LE(outside, 1) << "99 % intervals: at most one of 27 may miss the truth";
+  EXPECT_EQ(est.missed, 0);
+  // Without the top-up the authors' plan is what runs, and `estimate --json` flags every
+  // stratum it leaves above the margin (with the count and the worst).
+  const auto r = test::run_cnnfi("estimate " + d.file("raw.db") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["requested_error"].get<double>(), 0.01);
+  EXPECT_NE(j["interval_method"].get<std::string>().find("Clopper-Pearson"), std::string::npos);
+  int flagged = 0;
+  for (const auto& st : j["strata"]) {
+    EXPECT_EQ(st["missed"].get<bool>(), st["margin"].get<double>() > 0.01 + 1e-12) << st.dump();
+    flagged += st["missed"].get<bool>();
+    EXPECT_GE(st["lo"].get<double>(), 0.0);
+    EXPECT_LE(st["hi"].get<double>(), 1.0);
+  }
+  EXPECT_EQ(j["missed"].get<int>(), flagged);
+  std::printf("foreign CNN: authors' plan leaves %d of 27 strata above e = 0.01; top-up: %lld faults against %lld\n",
+              flagged, static_cast<long long>(est.network.sample),
+              static_cast<long long>(campaign::estimate_store(store::Store(d.file("raw.db"), store::OpenMode::read),
+                                                              campaign::NonFinitePolicy::torch, crit, 2.58)
+                                         .network.sample));
+  if (flagged > 0) {
+    const auto text = test::run_cnnfi("estimate " + d.file("raw.db"));
+    EXPECT_NE(text.err.find("strata have a margin above the requested 0.01"), std::string::npos) << text.output;
+  }
+}
+
 TEST(Sfi, AdaptiveSamplingGrowsUntilEveryStratumMeetsItsMargin) {
   test::TempDir d;
   const std::string yaml = write_yaml(d, "a.yaml",
@@ -129,9 +248,8 @@ TEST(Sfi, AdaptiveSamplingGrowsUntilEveryStratumMeetsItsMargin) {
   int64_t total = 0;
   for (const auto& s : e.strata) {
     EXPECT_EQ(s.finished, s.planned);
-    const double guarded = std::min(0.5, std::max(s.est.p, 1.0 / s.est.sample));
-    EXPECT_TRUE(s.est.sample == s.info.population || stats::error_margin(s.info.population, s.est.sample, guarded, 2.58) <= 0.02)
-        << s.info.point << " n " << s.est.sample;
+    EXPECT_TRUE(s.est.sample == s.info.population || s.est.margin <= 0.02) << s.info.point << " n " << s.est.sample;
+    EXPECT_FALSE(s.missed) << s.info.point;
     total += s.est.sample;
   }
   // Far fewer than the data-unaware plan at the same margin (p = 0.5 in every stratum).

@@ -37,7 +37,8 @@ function buildSummary(data) {
   // Models.
   const models = [...new Set(cs.map((c) => c.model_sha256))].map((sha) => cs.find((c) => c.model_sha256 === sha));
   s.append(el("p", {}, ...models.map((c, i) => el("span", { text: (i ? "; " : "") + c.model_name +
-    (c.parameters != null ? " (" + c.parameters.toLocaleString("en") + " parameters)" : "") +
+    (c.parameters != null ? " (" + c.parameters.weights.toLocaleString("en") + " parameters, " +
+      c.parameters.injectable.toLocaleString("en") + " injectable weights and biases)" : "") +
     ", fault-free top-1 " + pct(c.golden_top1) + " on " + c.meta.images + " images" }))));
   const grid = el("div", { class: "answer-grid" });
   s.append(grid);
@@ -58,19 +59,26 @@ function buildSummary(data) {
         .forEach((p) => bitRows.push([p.x, c.field_of_bit[String(p.x)] || "", pct(p.top1.mean), pct(p.critical), pct(p.due), c.name]));
     else if (c.estimates && c.estimates.bits.length)
       c.estimates.bits.slice().sort((a, b) => b.p - a.p).slice(0, 5)
-        .forEach((b) => bitRows.push([b.bit, c.field_of_bit[String(b.bit)] || "", "", pct(b.p, 3) + " ± " + pct(b.margin, 3), "", c.name]));
+        .forEach((b) => bitRows.push([b.bit, c.field_of_bit[String(b.bit)] || "", "", pct(b.p, 3) + " [" + pct(b.lo, 3) + ", " + pct(b.hi, 3) + "]", "", c.name]));
   }
-  if (bitRows.length) card("Most vulnerable bits", smallTable(["bit", "field", "top-1", "critical", "DUE", "campaign"], bitRows));
+  if (bitRows.length) card("Most vulnerable bits", smallTable(["bit", "field", "top-1", "critical [interval]", "DUE", "campaign"], bitRows));
+  // Statistical campaigns that did not keep the margin they promised.
+  const missed = cs.filter((c) => c.estimates && c.estimates.missed > 0);
+  if (missed.length)
+    card("Margins not met", ...missed.map((c) => el("p", { class: "warning", text: c.name + ": " + c.estimates.missed + " of " +
+      c.estimates.strata.length + " strata have an error margin above the requested " + pct(c.estimates.requested_error) +
+      " (worst " + pct(Math.max(...c.estimates.strata.filter((s) => s.missed).map((s) => s.margin)), 3) +
+      "); resume the campaign with top_up: true to sample them further." })));
   // Accuracy at the fault counts measured.
   const inc = cs.filter((c) => c.kind === "incremental");
   if (inc.length) {
     const xs = [...new Set(inc.flatMap((c) => c.points.map((p) => p.x)))].sort((a, b) => a - b);
     const rows = xs.map((x) => [x, ...inc.map((c) => {
       const p = c.points.find((q) => q.x === x && q.finished);
-      return p ? pct(p.top1.mean) + " ± " + pct(p.top1.ci) + (p.due > 0 ? " (DUE " + pct(p.due) + ")" : "") : "";
+      return p ? pct(p.top1.mean) + " [" + pct(p.top1.ci_lo) + ", " + pct(p.top1.ci_hi) + "]" + (p.due > 0 ? " (DUE " + pct(p.due) + ")" : "") : "";
     })]);
     card("Top-1 accuracy by faults in the weights", smallTable(["faults", ...inc.map((c) => c.name)], rows),
-         el("p", { class: "note", text: "Mean over repetitions ± 95 % confidence half-width; DUE: share of inferences with a non-finite output or a detected error." }));
+         el("p", { class: "note", text: "Mean over repetitions [95 % confidence interval: Student t over repetitions, clipped to 0–100 %]; DUE: share of inferences with a non-finite output or a detected error." }));
   }
   const q = cs.filter((c) => c.kind === "quantized");
   for (const c of q) {

@@ -1,7 +1,10 @@
 #include "campaign/estimates.h"
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
+#include "stats/interval.h"
 #include "util/error.h"
 
 namespace cnnfi::campaign {
@@ -58,27 +61,53 @@ Estimates estimate_store(const store::Store& st, NonFinitePolicy policy, const C
   for (const auto& l : layer_order) e.layers.emplace_back(l, stats::combine(by_layer[l], t));
   for (const auto& [b, v] : by_bit) e.bits.emplace_back(b, stats::combine(v, t));
   e.network = stats::combine(all, t);
+  const auto& extra = st.meta().extra;
+  if (extra.count("requested_error")) {
+    const std::string& text = extra.at("requested_error");
+    char* end = nullptr;
+    double want = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size()) want = -1;
+    if (!(want > 0 && want < 1)) fail("{}: damaged metadata: requested_error {}", st.path(), want);
+    e.requested_error = want;
+    e.network_scope = extra.count("margin_scope") && extra.at("margin_scope") == "network";
+    constexpr double kSlack = 1e-12;
+    if (e.network_scope) {
+      e.missed = e.network.margin > want + kSlack;
+    } else {
+      for (auto& r : e.strata) e.missed += (r.missed = r.est.margin > want + kSlack);
+    }
+  }
   return e;
 }
 
 namespace {
 
 nlohmann::json est_json(const stats::Estimate& e, nlohmann::json extra = nlohmann::json::object()) {
-  extra.update({{"N", e.population}, {"n", e.sample}, {"p", e.p}, {"margin", e.margin}});
+  extra.update({{"N", e.population}, {"n", e.sample}, {"p", e.p}, {"margin", e.margin}, {"lo", e.lo}, {"hi", e.hi}});
   return extra;
 }
 
 }  // namespace
 
 nlohmann::json to_json(const Estimates& e) {
-  nlohmann::json j = {{"t", e.t}, {"network", est_json(e.network)}};
+  nlohmann::json j = {{"t", e.t},
+                      {"confidence", stats::confidence_of_t(e.t)},
+                      {"interval_method", stats::kProportionMethod},
+                      {"network", est_json(e.network)}};
+  if (e.requested_error > 0) {
+    j["requested_error"] = e.requested_error;
+    j["margin_scope"] = e.network_scope ? "network" : "stratum";
+    j["missed"] = e.missed;
+    j["network"]["missed"] = e.network_scope && e.missed > 0;
+  }
   j["layers"] = nlohmann::json::array();
   for (const auto& [name, est] : e.layers) j["layers"].push_back(est_json(est, {{"name", name}}));
   j["bits"] = nlohmann::json::array();
   for (const auto& [bit, est] : e.bits) j["bits"].push_back(est_json(est, {{"bit", bit}}));
   j["strata"] = nlohmann::json::array();
   for (const auto& s : e.strata)
-    j["strata"].push_back(est_json(s.est, {{"layer", s.info.layer}, {"bit", s.info.bit}, {"planned", s.planned}}));
+    j["strata"].push_back(
+        est_json(s.est, {{"layer", s.info.layer}, {"bit", s.info.bit}, {"planned", s.planned}, {"missed", s.missed}}));
   return j;
 }
 

@@ -21,15 +21,25 @@ std::string to_string(SfiMethod m);
 /// network | layer | data-unaware | data-aware | adaptive; throws naming the allowed ones.
 SfiMethod parse_sfi_method(const std::string& s);
 
-/// The sfi kind's options (keys method, error, confidence, t, criticality, p_rule).
+/// The sfi kind's options (keys method, error, confidence, t, criticality, p_rule, top_up).
 struct SfiOptions : KindOptions {
   SfiMethod method = SfiMethod::data_unaware;
   double error = 0.01, confidence = 0.99, t_given = 0;  ///< t_given = 0: t from the confidence
   Criticality crit;
   std::optional<stats::PRule> p_rule;  ///< unset: stats::default_p_rule(format)
+  /// true (default): once the planned faults are run, every stratum whose achieved margin
+  /// exceeds `error` is sampled further (rounds, as adaptive) until it meets it or is exhausted;
+  /// false: the plan as the rule sized it (with p_rule authors: the seed-004 authors' plan).
+  bool top_up = true;
+  std::vector<std::string> chosen;  ///< the defaults taken for keys left out
   Criticality criticality() const override { return crit; }
   double t() const override;
+  std::vector<std::string> defaults() const override { return chosen; }
 };
+
+/// Whether the margin `e` promised by method m applies to the network estimate (network) or to
+/// every stratum (layer: a layer; the per-bit methods: a (layer, bit) subpopulation).
+inline bool promise_is_network(SfiMethod m) { return m == SfiMethod::network; }
 
 struct SamplePlan {
   stats::Plan plan;                                ///< n per layer (and per bit for per-bit methods)

@@ -1,12 +1,14 @@
 // cnnfi estimate: critical-rate estimates with error margins from an exhaustive or sfi store,
 // per layer, per bit and for the network (and, with --strata, per (layer, bit) subpopulation),
 // recomputed from the stored facts under any criticality and non-finite policy.
+#include <algorithm>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "campaign/estimates.h"
 #include "cli/commands.h"
+#include "stats/interval.h"
 #include "stats/sample_size.h"
 #include "store/store.h"
 
@@ -43,22 +45,46 @@ void print_estimates(const std::string& db, const std::string& criticality, cons
   const std::string& crit = r.criticality;
   const double t = r.t;
   const auto e = campaign::estimate_store(st, policy, campaign::parse_criticality(crit), t);
-  std::printf("%s: %s campaign, critical rate (%s, non-finite: %s, t = %g)%s\n", db.c_str(), meta.kind.c_str(),
-              crit.c_str(), campaign::to_string(policy).c_str(), t, meta.complete() ? "" : "  [campaign not finished]");
-  std::printf("%-36s %12s %10s %7s %12s %10s\n", "layer", "N", "n", "% inj", "p", "margin");
-  auto row = [](const std::string& name, const stats::Estimate& x) {
-    std::printf("%-36s %12lld %10lld %7.3f %12.6f %10.6f\n", name.c_str(), static_cast<long long>(x.population),
-                static_cast<long long>(x.sample), x.population ? 100.0 * x.sample / x.population : 0.0, x.p, x.margin);
+  std::printf("%s: %s campaign, critical rate (%s, non-finite: %s, t = %g: %.3g %% confidence)%s\n", db.c_str(),
+              meta.kind.c_str(), crit.c_str(), campaign::to_string(policy).c_str(), t, 100 * stats::confidence_of_t(t),
+              meta.complete() ? "" : "  [campaign not finished]");
+  std::printf("intervals: %s\n", stats::kProportionMethod);
+  const char* head = "%-36s %12s %10s %7s %10s %10s %21s\n";
+  std::printf(head, "layer", "N", "n", "% inj", "p", "margin", "interval");
+  auto row = [](const std::string& name, const stats::Estimate& x, bool missed) {
+    std::printf("%-36s %12lld %10lld %7.3f %10.6f %10.6f [%9.6f, %9.6f]%s\n", name.c_str(),
+                static_cast<long long>(x.population), static_cast<long long>(x.sample),
+                x.population ? 100.0 * x.sample / x.population : 0.0, x.p, x.margin, x.lo, x.hi,
+                missed ? "  MISSED" : "");
   };
-  for (const auto& [name, x] : e.layers) row(name, x);
-  row("network", e.network);
+  for (const auto& [name, x] : e.layers) row(name, x, false);
+  row("network", e.network, e.network_scope && e.missed > 0);
   if (!e.bits.empty()) {
-    std::printf("\n%-36s %12s %10s %7s %12s %10s\n", "bit (over layers)", "N", "n", "% inj", "p", "margin");
-    for (const auto& [b, x] : e.bits) row(std::to_string(b), x);
+    std::printf("\n");
+    std::printf(head, "bit (over layers)", "N", "n", "% inj", "p", "margin", "interval");
+    for (const auto& [b, x] : e.bits) row(std::to_string(b), x, false);
   }
   if (strata) {
-    std::printf("\n%-36s %12s %10s %7s %12s %10s\n", "subpopulation", "N", "n", "% inj", "p", "margin");
-    for (const auto& s : e.strata) row(s.info.point, s.est);
+    std::printf("\n");
+    std::printf(head, "subpopulation", "N", "n", "% inj", "p", "margin", "interval");
+    for (const auto& s : e.strata) row(s.info.point, s.est, s.missed);
+  }
+  if (e.requested_error > 0) {
+    if (e.missed == 0) {
+      std::printf("\nevery %s meets the requested margin %g\n", e.network_scope ? "estimate" : "stratum",
+                  e.requested_error);
+    } else if (e.network_scope) {
+      std::fprintf(stderr, "cnnfi: warning: %s: the network's margin %.6f exceeds the requested %g\n", db.c_str(),
+                   e.network.margin, e.requested_error);
+    } else {
+      double worst = 0;
+      for (const auto& s : e.strata) worst = std::max(worst, s.missed ? s.est.margin : 0.0);
+      std::fprintf(stderr,
+                   "cnnfi: warning: %s: %lld of %zu strata have a margin above the requested %g (up to %.6f)%s; "
+                   "resume the campaign with top_up: true to sample them further\n",
+                   db.c_str(), static_cast<long long>(e.missed), e.strata.size(), e.requested_error, worst,
+                   strata ? " (marked MISSED)" : ", listed with --strata");
+    }
   }
 }
 

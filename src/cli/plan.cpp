@@ -24,9 +24,10 @@ namespace cnnfi::cli {
 namespace {
 
 struct PlanOptions {
-  std::string model, format = "fp32", fault_model = "sa", bits = "all", layers, method, p_rule;
+  std::string model, format = "fp32", fault_model = "sa", bits = "all", layers, method = "data-unaware", p_rule;
   double error = 0.01, confidence = 0.99, t = 0;
   bool json = false;
+  std::vector<std::string> defaults;  ///< the defaults taken for options left out, said before the plan
 };
 
 void run_plan(const PlanOptions& o) {
@@ -67,8 +68,21 @@ void run_plan(const PlanOptions& o) {
   std::vector<double> bit_p(bits.size(), 0.5);
   if (!crit.empty())
     for (size_t i = 0; i < bits.size(); ++i) bit_p[i] = crit.at(static_cast<size_t>(bits[i])).p;
+  std::vector<std::string> defaults = o.defaults;
+  if (c.method == campaign::SfiMethod::data_aware && o.p_rule.empty())
+    defaults.push_back("p rule " + stats::to_string(rule) + " (authors for fp32 weights, fence otherwise)");
+  if (!defaults.empty()) {
+    std::string all;
+    for (const auto& d : defaults) all += (all.empty() ? "" : "; ") + d;
+    std::fprintf(stderr, "cnnfi plan: defaults for options left out (the sfi kind's too): %s\n", all.c_str());
+  }
+  std::fprintf(stderr,
+               "cnnfi plan: this is the first round; an sfi campaign with top_up: true (its default) then samples "
+               "further every stratum whose achieved margin exceeds e = %g\n",
+               o.error);
   if (o.json) {
     nlohmann::json j = {{"method", o.method},           {"model", o.model},
+                        {"defaults", defaults},
                         {"p_rule", crit.empty() ? nlohmann::json() : nlohmann::json(stats::to_string(rule))},
                         {"format", o.format},           {"fault_model", o.fault_model},
                         {"error", o.error},             {"t", spec.t},
@@ -114,7 +128,7 @@ void setup_plan(CLI::App& app) {
   auto o = std::make_shared<PlanOptions>();
   auto* sub = app.add_subcommand("plan", "statistical fault-injection sample sizes per layer and bit (seed 004)");
   sub->add_option("--model", o->model, "ONNX model")->required();
-  sub->add_option("--method", o->method, "network | layer | data-unaware | data-aware")->required();
+  sub->add_option("--method", o->method, "network | layer | data-unaware (default, as the sfi kind) | data-aware");
   sub->add_option("--format", o->format, "number format of the weights (default fp32)");
   sub->add_option("--fault-model", o->fault_model, "sa (stuck-at: population x 2, default) | flip");
   sub->add_option("--bits", o->bits, "bits: all | list | range | field");
@@ -128,7 +142,14 @@ void setup_plan(CLI::App& app) {
   sub->add_option("--confidence", o->confidence, "confidence (default 0.99 -> t = 2.58)");
   sub->add_option("--t", o->t, "t, overriding --confidence");
   sub->add_flag("--json", o->json, "one JSON object: total_N, total_n, layers[{name, N, n, bits[{bit, N, n, p, p_source}]}]");
-  sub->callback([o] { run_plan(*o); });
+  sub->callback([o, sub] {
+    o->defaults.clear();
+    if (!sub->count("--method")) o->defaults.push_back("method data-unaware");
+    if (!sub->count("--fault-model")) o->defaults.push_back("fault model sa (both stuck-ats per bit, seed 004)");
+    if (!sub->count("--error")) o->defaults.push_back("error 0.01");
+    if (!sub->count("--confidence") && !sub->count("--t")) o->defaults.push_back("confidence 0.99 (t 2.58)");
+    run_plan(*o);
+  });
 }
 
 }  // namespace cnnfi::cli

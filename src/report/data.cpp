@@ -1,5 +1,7 @@
 #include "report/data.h"
 
+#include <algorithm>
+
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +19,9 @@
 #include "stats/likelihood.h"
 #include "campaign/estimates.h"
 #include "campaign/summary.h"
+#include "exec/executor.h"
+#include "fault/injector.h"
+#include "fault/population.h"
 #include "onnx/import.h"
 #include "repr/format.h"
 #include "store/store.h"
@@ -31,8 +36,11 @@ namespace {
 
 using nlohmann::json;
 
+/// A summary of a proportion over repetitions (top-1, top-5): its t-interval (mean ± ci) is
+/// clipped to [0, 1] as ci_lo / ci_hi, so the page never shows an interval outside the range.
 json summary_json(const stats::Summary& s) {
-  return {{"mean", s.mean}, {"std", s.std}, {"min", s.min}, {"max", s.max}, {"ci", s.ci}, {"n", s.n}};
+  return {{"mean", s.mean}, {"std", s.std}, {"min", s.min}, {"max", s.max}, {"ci", s.ci}, {"n", s.n},
+          {"ci_lo", std::clamp(s.mean - s.ci, 0.0, 1.0)}, {"ci_hi", std::clamp(s.mean + s.ci, 0.0, 1.0)}};
 }
 
 /// The ONNX graph as drawn: one node per ONNX node, edges from each tensor's producer to its
@@ -41,13 +49,7 @@ json graph_json(const std::string& model_path) {
   onnx::ModelProto m = onnx_io::parse_model(read_file(model_path), model_path);
   const auto& g = m.graph();
   std::set<std::string> inits;
-  int64_t params = 0;
-  for (const auto& t : g.initializer()) {
-    inits.insert(t.name());
-    int64_t n = 1;
-    for (auto d : t.dims()) n *= d;
-    params += n;
-  }
+  for (const auto& t : g.initializer()) inits.insert(t.name());
   std::map<std::string, int> producer;
   json nodes = json::array(), edges = json::array();
   for (int i = 0; i < g.node_size(); ++i) {
@@ -64,7 +66,15 @@ json graph_json(const std::string& model_path) {
       const auto it = producer.find(in);
       if (it != producer.end()) edges.push_back({it->second, i});
     }
-  return {{"nodes", nodes}, {"edges", edges}, {"parameters", params}};
+  // Parameters as `cnnfi info` and `cnnfi harden` count them (fault/population.h).
+  exec::Executor ex(onnx_io::load_model(model_path));
+  const fault::WeightInjector inj(ex, repr::find_format("fp32"));
+  const auto pc = fault::parameter_counts(inj, ex);
+  return {{"nodes", nodes},
+          {"edges", edges},
+          {"parameters",
+           {{"weights", pc.weights}, {"injectable", pc.injectable}, {"layer_weights", pc.layer_weights},
+            {"text", pc.describe()}}}};
 }
 
 std::string field_of(const std::vector<repr::BitField>& fields, int bit) {
@@ -239,6 +249,7 @@ json campaign_json(const std::string& path, json& graphs) {
   if (graphs[sha].contains("parameters")) c["parameters"] = graphs[sha]["parameters"];
   c["findings"] = findings(c);
   c["caption"] = caption(c, meta);
+  c["execution"] = meta.execution();
   if (meta.extra.count("protection")) {
     try {
       c["protection"] = json::parse(meta.extra.at("protection"));
@@ -265,7 +276,7 @@ std::string caption(const json& c, const store::Meta& meta) {
   std::string prot;
   if (meta.extra.count("protection")) prot = ", protected";
   return fmt::format("{}: {} ({}), {} images of {}, {}, {}{}{}, seed {}", c["name"].get<std::string>(),
-                     c["model_name"].get<std::string>(), meta.kind, meta.images, data, meta.format,
+                     c["model_name"].get<std::string>(), meta.kind, meta.images, data, meta.execution(),
                      meta.kind == "quantized" ? "bit flips in int8/int32 modules"
                      : meta.kind == "grid"    ? "SEU and 8-bit MBU in weights and activations" + std::string(meta.extra.count("layout") ? " (layout " + meta.extra.at("layout") + ")" : "")
                                               : fault_model,
