@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   const auto policy = cfg.nonfinite;
   exec::Executor ex(onnx_io::load_model(cfg.model));
   fault::WeightInjector inj(ex, repr::find_format(cfg.format));
-  auto [pre, source] = campaign::open_campaign_data(cfg);
+  auto [pre, source, resolved] = campaign::open_campaign_data(cfg);
   const auto pops = fault::populations(inj, ex, cfg.layers, cfg.bits, cfg.fault_model);
   campaign::EvaluatorOptions eo;
   eo.batch = cfg.batch;

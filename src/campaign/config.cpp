@@ -19,26 +19,6 @@ namespace cnnfi::campaign {
 
 namespace {
 
-/// The file paths of a data spec (idx:, cifar10:, cifar100:, npy:, folder:) resolved like
-/// `model`: relative to the campaign file when they exist there (or nowhere else).
-std::string resolve_data_paths(const std::string& spec, const std::string& file) {
-  namespace fs = std::filesystem;
-  const auto colon = spec.find(':');
-  if (colon == std::string::npos || file.empty() || spec.compare(0, colon, "fashion-mnist") == 0) return spec;
-  std::string out = spec.substr(0, colon + 1);
-  const auto parts = split(spec.substr(colon + 1), ',');
-  for (size_t i = 0; i < parts.size(); ++i) {
-    std::string p = parts[i];
-    std::error_code ec;
-    if (!p.empty() && !fs::path(p).is_absolute()) {
-      const fs::path rel = fs::path(file).parent_path() / p;
-      if (fs::exists(rel, ec) || !fs::exists(p, ec)) p = rel.lexically_normal().string();
-    }
-    out += (i ? "," : "") + p;
-  }
-  return out;
-}
-
 /// Keys every kind reads.
 const std::vector<std::string> kCommonKeys = {"kind", "model", "data", "limit", "per_class", "batch", "preprocessing",
                                               "format", "seed", "fault_model", "layers", "bits", "nonfinite", "name",
@@ -121,9 +101,34 @@ data::Preprocess parse_preprocessing(const Keys& k) {
 
 }  // namespace
 
+/// The file paths of a data spec (idx:, cifar10:, cifar100:, npy:, folder:) resolved like
+/// `model`: relative to the campaign file when they exist there (or nowhere else).
+std::string resolve_data_paths(const std::string& spec, const std::string& file) {
+  namespace fs = std::filesystem;
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos || file.empty() || spec.compare(0, colon, "fashion-mnist") == 0) return spec;
+  std::string out = spec.substr(0, colon + 1);
+  const auto parts = split(spec.substr(colon + 1), ',');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::string p = parts[i];
+    std::error_code ec;
+    if (!p.empty() && !fs::path(p).is_absolute()) {
+      const fs::path rel = fs::path(file).parent_path() / p;
+      if (fs::exists(rel, ec) || !fs::exists(p, ec)) p = rel.lexically_normal().string();
+    }
+    out += (i ? "," : "") + p;
+  }
+  return out;
+}
+
+
 CampaignConfig parse_campaign(const std::string& text, const std::string& file) {
   // yaml-cpp parses nested collections recursively: a deep nesting would overflow the stack.
   if (text.size() > (1u << 20)) fail("{}: {} bytes; a campaign file is at most 1 MiB", file, text.size());
+  // A NUL byte ends the text YAML reads but not the bytes the store hashes: refused, so the
+  // configuration that ran is always the whole file.
+  if (const auto nul = text.find('\0'); nul != std::string::npos)
+    fail("{}: a NUL byte at offset {}; a campaign file is text", file, nul);
   int depth = 0, indent = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const char ch = text[i];
@@ -156,9 +161,12 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
   } catch (const Error& e) {
     k.bad("kind", e.what());
   }
-  // Every key must be common or read by this kind.
+  // Every key must be common or read by this kind, and appear once (YAML readers disagree on
+  // which of two values wins; a campaign that says `limit: 20` and later `limit: 5` is an error).
+  std::set<std::string> seen;
   for (const auto& kv : root) {
     const std::string key = k.scalar(kv.first, "(a key)", "a key name");
+    if (!seen.insert(key).second) fail("{}: key '{}' appears twice; keep one", file, key);
     const bool common = std::find(kCommonKeys.begin(), kCommonKeys.end(), key) != kCommonKeys.end();
     const bool own = std::find(kind->keys.begin(), kind->keys.end(), key) != kind->keys.end();
     if (common || own) continue;
@@ -225,8 +233,19 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
     for (const auto& p : c.protection)
       if (p.scheme != c.protection.front().scheme) k.bad("protection", "one scheme per campaign");
   }
+  if (!k.has("fault_model") && (c.kind == "sfi" || c.kind == "exhaustive")) {
+    c.fault_model = fault::parse_fault_model_choice("sa");
+    c.defaults.push_back("fault_model sa (both stuck-ats per bit, seed 004; as cnnfi plan)");
+  }
   c.options = kind->parse(k);
   return c;
+}
+
+std::vector<std::string> CampaignConfig::all_defaults() const {
+  auto out = defaults;
+  if (options)
+    for (auto& d : options->defaults()) out.push_back(std::move(d));
+  return out;
 }
 
 CampaignConfig load_campaign(const std::string& path) { return parse_campaign(read_file(path), path); }

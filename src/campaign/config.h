@@ -6,7 +6,8 @@
 //   preprocessing: {mean: [..], std: [..], pad: P, channels: C, resize: HxW} (default: model card)
 //   format: a number format of repr/format_list.def                          (default fp32)
 //   seed: 1; fault_model: flip | burstK | sa0 | sa1 (fault/fault_model_list.def)
-//                 | sa (exhaustive and sfi only: both stuck-ats per bit, N = weights x bits x 2)
+//                 | sa (exhaustive and sfi only: both stuck-ats per bit, N = weights x bits x 2;
+//                   their default, as seed 004 and `cnnfi plan`; flip for every other kind)
 //   layers: all | [names] | "re:REGEX";  bits: all | "23-30" | exponent | ...
 //   nonfinite: due | top1 | torch  (campaign/outcome.h);  name, description: free text
 // Each kind reads its own keys into its own options (the kind's file documents them; the kind
@@ -38,6 +39,9 @@ struct KindOptions {
   virtual double t() const { return 2.58; }
   /// Files the kind reads beside the model (a command never overwrites them).
   virtual std::vector<std::string> inputs() const { return {}; }
+  /// The defaults this kind chose for keys the file leaves out that change a number
+  /// ("fault_model sa (seed 004)"), printed by `cnnfi run` and stored with the results.
+  virtual std::vector<std::string> defaults() const { return {}; }
   /// The evaluator of this kind's trials; nullptr (the default) means the fault-list evaluator.
   virtual std::unique_ptr<TrialEvaluator> make_evaluator(const EvaluatorContext& ctx) const;
 };
@@ -50,6 +54,7 @@ struct CampaignConfig {
   std::string data = "fashion-mnist:test";
   int64_t limit = 0, per_class = 0, batch = 500;
   std::optional<data::Preprocess> preprocessing;
+  data::PreprocessFlags pre_flags;  ///< from the command line (cnnfi run --mean ...), over `preprocessing`
   std::string format = "fp32";  ///< a name of the format table
   uint64_t seed = 1;
   fault::FaultModelChoice fault_model;
@@ -62,6 +67,10 @@ struct CampaignConfig {
   fault::Layout layout;  ///< packing of weight words into memory words (fault/layout.h): bursts follow it
   std::vector<fault::ProtectionSpec> protection;  ///< simulated protection of weight memory (none)
   std::shared_ptr<const KindOptions> options;  ///< the kind's own, never null after parsing
+  std::vector<std::string> defaults;  ///< defaults chosen for common keys left out (see KindOptions::defaults)
+
+  /// Every default chosen, common keys first.
+  std::vector<std::string> all_defaults() const;
 
   /// The kind's options as its type; throws if the config is of another kind.
   template <typename T>
@@ -74,6 +83,9 @@ struct CampaignConfig {
 
 /// Parses a campaign file. Errors name the file and key and list the allowed values/keys.
 CampaignConfig load_campaign(const std::string& path);
+/// The file paths of a data spec resolved as `model` is: relative to the campaign file `file` when
+/// they exist there (or nowhere else), so a campaign means the same files from any directory.
+std::string resolve_data_paths(const std::string& spec, const std::string& file);
 CampaignConfig parse_campaign(const std::string& yaml_text, const std::string& file);
 
 }  // namespace cnnfi::campaign

@@ -41,6 +41,7 @@ struct QuantizedOptions : KindOptions {
   int64_t calibration_images = 500;
   quant::QuantConfig quant;
   std::unique_ptr<TrialEvaluator> make_evaluator(const EvaluatorContext& ctx) const override;
+  std::vector<std::string> inputs() const override { return data::spec_files(calibration); }
 };
 
 std::string point_of(const quant::ModuleSet& m, int64_t n) { return fmt::format("modules={} faults={}", m.name(), n); }
@@ -88,6 +89,8 @@ class QuantEvaluator : public TrialEvaluator {
       for (int64_t n : o.schedule) points_[point_of(o.modules[s], n)] = {s, n};
     }
     if (ctx.meta) {
+      // What runs is the integer network: the store is labelled with its weights' format.
+      ctx.meta->format = o.quant.per_channel ? "int8-channel" : "int8";
       nlohmann::json layers = nlohmann::json::array();
       for (size_t i = 0; i < model_.layers().size(); ++i) {
         const auto& l = model_.layers()[i];
@@ -216,7 +219,7 @@ std::shared_ptr<KindOptions> parse_quantized(const Keys& k) {
       }
     }
   }
-  if (k.has("calibration")) o->calibration = k.text("calibration");
+  if (k.has("calibration")) o->calibration = resolve_data_paths(k.text("calibration"), k.file());
   o->calibration_images = k.integer_or("calibration_images", 1, 1000000, 500);
   if (k.has("weights")) {
     const std::string w = k.text("weights");

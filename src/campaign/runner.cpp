@@ -63,9 +63,9 @@ void check_disk(const std::string& output, int64_t trials, int64_t faults, int64
 }  // namespace
 
 CampaignData open_campaign_data(const CampaignConfig& c) {
-  data::PreprocessFlags none;
   CampaignData d;
-  d.pre = c.preprocessing ? *c.preprocessing : none.resolve(data::card_preprocess(c.model));
+  d.resolved = data::resolve_preprocess(c.model, c.pre_flags, c.preprocessing, "key 'preprocessing' of " + c.file);
+  d.pre = d.resolved.pre;
   data::DataSelection sel;
   sel.limit = c.limit;
   sel.per_class = c.per_class;
@@ -97,7 +97,8 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   const auto& format = repr::find_format(c.format);
   fault::WeightInjector injector(exec, format);
   if (c.layout.packed()) injector.set_layout(c.layout);
-  auto [pre, source] = open_campaign_data(c);
+  auto [pre, source, resolved_pre] = open_campaign_data(c);
+  data::announce(resolved_pre, c.model);
 
   store::Meta meta;
   if (c.layout.packed()) meta.extra["layout"] = c.layout.describe();
@@ -114,8 +115,26 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   meta.format = c.format;
   meta.nonfinite = to_string(c.nonfinite);
   meta.preprocessing = pre.to_json().dump();
+  meta.extra["preprocessing_source"] = resolved_pre.describe();
+  {
+    // Every other file the campaign reads (a fault list, calibration data), by content: a resume
+    // that would read other bytes under the same name is refused.
+    nlohmann::json files = nlohmann::json::object();
+    for (const auto& f : c.options->inputs()) {
+      std::error_code ec;
+      if (!f.empty() && std::filesystem::is_regular_file(f, ec)) files[f] = sha256_file(f);
+    }
+    if (!files.empty()) meta.extra["inputs_sha256"] = files.dump();
+  }
   meta.criticality = c.options->criticality().name();
   meta.t = c.options->t();
+  const auto defaults = c.all_defaults();
+  if (!defaults.empty()) {
+    std::string all;
+    for (const auto& d : defaults) all += (all.empty() ? "" : "; ") + d;
+    std::fprintf(stderr, "%s: defaults for keys left out: %s\n", c.file.c_str(), all.c_str());
+    meta.extra["defaults"] = all;
+  }
 
   std::error_code ec;
   const bool existed = std::filesystem::exists(opts.output, ec);
@@ -154,11 +173,24 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
                        : old.data_sha256 != meta.data_sha256 ? "the data changed (SHA-256 differs)"
                        : old.config_yaml != meta.config_yaml ? "the campaign config changed"
                        : old.format != meta.format           ? "the number format changed"
-                                                             : nullptr;
+                       : old.preprocessing != meta.preprocessing ? "the preprocessing changed"
+                       : old.extra.count("inputs_sha256") && old.extra.at("inputs_sha256") != meta.extra["inputs_sha256"]
+                           ? "a file the campaign reads (fault list, calibration data) changed (SHA-256 differs)"
+                           : nullptr;
     if (what) fail("{}: refusing to resume: {} since the store was written", opts.output, what);
   } else {
     if (existed && opts.resume) std::fprintf(stderr, "%s: no finished plan in the store; starting afresh\n", opts.output.c_str());
-    auto trials = kind.plan(PlanInput{c, injector, exec, &meta});
+    std::vector<store::TrialPlan> trials;
+    try {
+      trials = kind.plan(PlanInput{c, injector, exec, &meta});
+    } catch (...) {
+      // A plan refused (too large, a bad fault list) leaves no new, empty store behind.
+      if (!existed) {
+        std::error_code ec;
+        for (const char* ext : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(opts.output + ext, ec);
+      }
+      throw;
+    }
     int64_t planned = 0, faults = 0;
     for (auto& t : trials) {
       t.trial = planned;
@@ -178,7 +210,10 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
   if (opts.shards < 1 || opts.shard < 0 || opts.shard >= opts.shards)
     fail("--shard {}/{}: expected K/N with 1 <= K <= N", opts.shard + 1, opts.shards);
   if (opts.shards > 1 && kind.extend)
-    fail("{}: kind '{}' extends its plan from its own results (adaptive rounds) and cannot be sharded", c.file, c.kind);
+    std::fprintf(stderr,
+                 "%s: a shard runs the first round only: kind '%s' extends its plan from all of its results (adaptive "
+                 "rounds, top-up); after cnnfi merge, run the merged store with --resume to finish them\n",
+                 c.file.c_str(), c.kind.c_str());
   if (opts.shards > 1) {
     auto m = st.meta();
     const std::string shard = fmt::format("{}/{}", opts.shard + 1, opts.shards);  // as --shard writes it
@@ -254,7 +289,7 @@ RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
         if (part.size() == chunk) flush();
       }
     if (!part.empty()) flush();
-    if (!kind.extend) break;
+    if (!kind.extend || opts.shards > 1) break;
     auto more = kind.extend(PlanInput{c, injector, exec, nullptr}, st);
     if (more.empty()) break;
     int64_t next = info.trials;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "campaign/config.h"
+#include "data/card.h"
 #include "campaign/outcome.h"
 #include "data/preprocess.h"
 #include "data/source.h"
@@ -45,7 +46,10 @@ RunInfo run_campaign(const CampaignConfig& config, const RunOptions& opts);
 struct CampaignData {
   data::Preprocess pre;
   std::unique_ptr<data::Source> source;
+  data::ResolvedPreprocess resolved;  ///< pre with where it came from
 };
+/// The campaign's data and preprocessing: the command line's flags (config.pre_flags) over the
+/// campaign's key 'preprocessing', else the model card, else the model's ONNX metadata.
 CampaignData open_campaign_data(const CampaignConfig& config);
 
 /// A finished trial's store row: its per-image facts and the counts they give under `policy`.

@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "data/preprocess.h"
+
 namespace cnnfi::cli {
 
 void setup_eval(CLI::App& app);
@@ -31,8 +33,9 @@ void write_report(const std::vector<std::string>& stores, const std::string& out
                   const std::vector<std::string>& fits = {});
 
 /// Runs one campaign file (used by run and demo); returns the number of trials.
+/// `pre`: preprocessing flags over the campaign's own.
 int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume, double budget_hours = 24,
-                int shard = 0, int shards = 1);
+                int shard = 0, int shards = 1, const data::PreprocessFlags& pre = {});
 void print_summary(const std::string& db);
 /// Joins the stores of a campaign's shards into `output` (a new store); see cli/merge.cpp.
 void merge_stores(const std::vector<std::string>& shards, const std::string& output);

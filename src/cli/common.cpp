@@ -6,8 +6,9 @@
 
 #include <ATen/Parallel.h>
 
-#include "data/card.h"
+#include "store/store.h"
 #include "util/error.h"
+#include "util/file.h"
 
 namespace cnnfi::cli {
 
@@ -20,17 +21,49 @@ void add_data_options(CLI::App& app, DataOptions& o, bool data_required) {
   app.add_option("--per-class", o.selection.per_class, "use the first K images of each class")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--batch", o.batch, "images per forward pass")->check(CLI::PositiveNumber);
-  app.add_option("--mean", o.pre.mean, "per-channel mean M[,M,M] (overrides the model card)");
-  app.add_option("--std", o.pre.std, "per-channel std S[,S,S] (overrides the model card)");
-  app.add_option("--pad", o.pre.pad, "zero padding in pixels before normalisation");
-  app.add_option("--resize", o.pre.resize, "resize to HxW (bilinear)");
-  app.add_option("--channels", o.pre.channels, "convert to 1 (grey) or 3 (RGB) channels");
+  add_preprocess_options(app, o.pre);
 }
 
-OpenedData open_data(const DataOptions& o, const std::string& model_path) {
+void add_preprocess_options(CLI::App& app, data::PreprocessFlags& f) {
+  app.add_option("--mean", f.mean, "per-channel mean M[,M,M] (overrides the model card and ONNX metadata)");
+  app.add_option("--std", f.std, "per-channel std S[,S,S] (overrides the model card and ONNX metadata)");
+  app.add_option("--pad", f.pad, "zero padding in pixels before normalisation");
+  app.add_option("--resize", f.resize, "resize to HxW (bilinear)");
+  app.add_option("--channels", f.channels, "convert to 1 (grey) or 3 (RGB) channels");
+}
+
+data::ResolvedPreprocess preprocessing(const data::PreprocessFlags& f, const std::string& model_path) {
+  auto r = data::resolve_preprocess(model_path, f);
+  data::announce(r, model_path.empty() ? "the model" : model_path);
+  return r;
+}
+
+OpenedData open_data(const DataOptions& o, const std::string& model_path, bool announce) {
   OpenedData out;
-  out.pre = o.pre.resolve(model_path.empty() ? std::nullopt : data::card_preprocess(model_path));
+  out.resolved = announce ? preprocessing(o.pre, model_path) : data::resolve_preprocess(model_path, o.pre);
+  out.pre = out.resolved.pre;
   out.source = data::open_spec(o.spec, o.selection, out.pre.resize_h, out.pre.resize_w);
+  return out;
+}
+
+std::vector<std::string> model_inputs(const std::string& model_path) {
+  return {model_path, data::card_path(model_path)};
+}
+
+std::vector<std::string> store_inputs(const std::vector<std::string>& stores) {
+  std::vector<std::string> out;
+  for (const auto& path : stores) {
+    out.push_back(path);
+    try {
+      if (!file_exists(path)) continue;
+      store::Store st(path, store::OpenMode::read);
+      const auto m = st.meta();
+      for (const auto& f : model_inputs(m.model)) out.push_back(f);
+      out.push_back(m.config_file);
+      for (const auto& f : data::spec_files(m.data)) out.push_back(f);
+    } catch (const Error&) {
+    }
+  }
   return out;
 }
 

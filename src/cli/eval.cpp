@@ -33,12 +33,14 @@ void run_eval(const EvalOptions& o) {
                         {"images", acc.images},   {"top1", acc.top1()},
                         {"top5", acc.top5()},     {"top1_correct", acc.top1_correct},
                         {"top5_correct", acc.top5_correct}, {"seconds", acc.seconds},
-                        {"images_per_s", acc.images_per_s()}, {"preprocessing", opened.pre.to_json()}};
+                        {"images_per_s", acc.images_per_s()}, {"preprocessing", opened.pre.to_json()},
+                        {"preprocessing_source", opened.resolved.none() ? "none" : opened.resolved.describe()}};
     std::printf("%s\n", j.dump().c_str());
     return;
   }
-  std::printf("model   %s\ndata    %s\nimages  %lld\ntop-1   %.4f (%lld correct)\ntop-5   %.4f\nspeed   %.1f images/s\n",
-              o.model.c_str(), opened.source->describe().c_str(), static_cast<long long>(acc.images), acc.top1(),
+  std::printf("model   %s\ndata    %s\npre     %s\nimages  %lld\ntop-1   %.4f (%lld correct)\ntop-5   %.4f\nspeed   %.1f images/s\n",
+              o.model.c_str(), opened.source->describe().c_str(), opened.resolved.describe().c_str(),
+              static_cast<long long>(acc.images), acc.top1(),
               static_cast<long long>(acc.top1_correct), acc.top5(), acc.images_per_s());
 }
 

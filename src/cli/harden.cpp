@@ -18,6 +18,7 @@
 #include "campaign/outcome.h"
 #include "campaign/runner.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -32,6 +33,7 @@ struct HardenOptions {
   std::string model, schemes = "tmr,secded,parity", json, verify, out = "out/harden";
   double target = 0.01;
   bool resume = false;
+  data::PreprocessFlags pre;
 };
 
 nlohmann::json specs_json(const std::vector<fault::ProtectionSpec>& specs) {
@@ -83,9 +85,10 @@ nlohmann::json verify_plan(const HardenOptions& o, const campaign::CampaignConfi
   const std::string plain = o.out + "/unprotected.db", guarded = o.out + "/protected.db";
   std::fprintf(stderr, "verifying with %s (the same faults twice)\n", o.verify.c_str());
   const Measured a = run_variant(c, plain, o.resume);
-  const auto p = campaign::parse_campaign(c.yaml + "\n# added by cnnfi harden --verify\nprotection: " +
-                                              specs_json(specs).dump() + "\n",
-                                          c.file);
+  auto p = campaign::parse_campaign(c.yaml + "\n# added by cnnfi harden --verify\nprotection: " +
+                                        specs_json(specs).dump() + "\n",
+                                    c.file);
+  p.pre_flags = c.pre_flags;
   const Measured b = run_variant(p, guarded, o.resume);
   const double measured = a.rate > 0 ? b.rate / a.rate : 0;
   std::printf("\nverified on %s (%lld trials each):\n", o.verify.c_str(), static_cast<long long>(a.trials));
@@ -153,16 +156,17 @@ void harden_modules(const HardenOptions& o, const std::vector<fault::Scheme>& sc
                            {"protection", specs_json(specs)}};
     if (verify) j["verify"] = verify_plan(o, *verify, specs, base > 0 ? rec->residual / base : 0);
   }
-  if (!o.json.empty()) std::ofstream(o.json) << j.dump(2) << "\n";
+  if (!o.json.empty()) write_file_atomic(o.json, j.dump(2) + "\n");
 }
 
 void harden(const HardenOptions& o) {
-  refuse_overwrite(o.json, o.stores, "--json");
+  refuse_overwrite(o.json, store_inputs(o.stores), "--json");
   if (!(o.target > 0 && o.target <= 1)) fail("--target {}: a fraction of the unprotected rate in (0, 1]", o.target);
   // The verifying campaign is read before the advice is computed: a bad file fails fast.
   std::optional<campaign::CampaignConfig> verify;
   if (!o.verify.empty()) {
     verify = campaign::load_campaign(o.verify);
+    verify->pre_flags = o.pre;
     if (!verify->protection.empty()) fail("{}: --verify needs a campaign without 'protection' (harden adds it)", o.verify);
   }
   std::vector<fault::Scheme> schemes;
@@ -174,8 +178,10 @@ void harden(const HardenOptions& o) {
   const auto v = advice::read_vulnerability(o.stores, o.model);
   const double base = v.unprotected();
   const int64_t memory = v.words() * v.width;
-  std::printf("weight memory: %lld words x %d bits = %s (%s)\n", static_cast<long long>(v.words()), v.width,
-              advice::format_bits(memory).c_str(), v.format.c_str());
+  std::printf("weight memory: %lld words x %d bits = %s (%s; one word per injectable parameter: the weights and "
+              "biases of %zu tensors, as cnnfi info counts them)\n",
+              static_cast<long long>(v.words()), v.width, advice::format_bits(memory).c_str(), v.format.c_str(),
+              v.layers.size());
   for (const auto& s : v.stores) std::printf("  from %s\n", s.c_str());
   std::map<advice::Source, int64_t> sources;
   for (const auto& row : v.source)
@@ -241,7 +247,7 @@ void harden(const HardenOptions& o) {
                            {"protection", specs_json(specs)}};
     if (verify) j["verify"] = verify_plan(o, *verify, specs, base > 0 ? rec->residual / base : 0);
   }
-  if (!o.json.empty()) std::ofstream(o.json) << j.dump(2) << "\n";
+  if (!o.json.empty()) write_file_atomic(o.json, j.dump(2) + "\n");
 }
 
 }  // namespace
@@ -270,6 +276,7 @@ void setup_harden(CLI::App& app) {
   sub->add_option("--out", o->out, "folder of the --verify stores (default out/harden)");
   sub->add_flag("--resume", o->resume, "resume the --verify stores");
   sub->add_option("--json", o->json, "also write the advice as JSON");
+  add_preprocess_options(*sub, o->pre);
   sub->callback([o] { harden(*o); });
 }
 

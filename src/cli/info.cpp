@@ -12,6 +12,7 @@
 #include "exec/executor.h"
 #include "fault/injector.h"
 #include "fault/layout.h"
+#include "fault/population.h"
 #include "onnx/import.h"
 #include "ops/op.h"
 #include "quant/model.h"
@@ -28,6 +29,7 @@ struct InfoOptions {
   int64_t calibration_images = 100, faults = 1;
   std::string weights = "channel";
   std::string format, layout;
+  data::PreprocessFlags pre;
 };
 
 /// Each injectable tensor's elements, bits and memory words in a format and a layout.
@@ -66,14 +68,16 @@ void print_quantized(const InfoOptions& o, exec::Executor& ex) {
   quant::QuantConfig cfg;
   cfg.per_channel = o.weights == "channel";
   quant::QuantizedModel q(ex, cfg);
-  const auto pre = data::PreprocessFlags{}.resolve(data::card_preprocess(o.model));
+  const auto resolved = preprocessing(o.pre, o.model);
+  const auto& pre = resolved.pre;
   data::DataSelection sel;
   sel.limit = o.calibration_images;
   auto calib = data::open_spec(o.calibration, sel, pre.resize_h, pre.resize_w);
   q.calibrate(*calib, pre, 128);
-  std::printf("\nquantised layers (int8 weights per %s, calibrated on %lld images of %s); vulnerable bits of one "
-              "forward pass (one image):\n",
-              o.weights.c_str(), static_cast<long long>(calib->size()), calib->describe().c_str());
+  std::printf("\nquantised layers (int8 weights per %s, calibrated on %lld images of %s, preprocessing %s); vulnerable "
+              "bits of one forward pass (one image):\n",
+              o.weights.c_str(), static_cast<long long>(calib->size()), calib->describe().c_str(),
+              resolved.describe().c_str());
   std::printf("%-28s %8s %8s %12s %10s %10s %12s %12s %12s\n", "layer", "s_in", "s_out", "i8", "w8", "b32", "o32", "o8", "total");
   int64_t sums[quant::kModules] = {};
   for (const auto& l : q.layers()) {
@@ -112,15 +116,18 @@ void setup_info(CLI::App& app) {
   sub->add_option("--calibration-images", o->calibration_images, "calibration images (default 100)");
   sub->add_option("--weights", o->weights, "w8 scales: channel (default) | tensor");
   sub->add_option("--faults", o->faults, "faults per inference for the fault rate (default 1)");
+  add_preprocess_options(*sub, o->pre);
   sub->add_option("--format", o->format, "also each weight tensor's stored bits in this number format (e.g. binary, int2)");
   sub->add_option("--layout", o->layout, "and the memory words they are packed into: dense, dense:W or finn:PE,SIMD");
   sub->callback([o] {
     auto g = onnx_io::load_model(o->model);
     std::printf("model %s (opset %d): %zu nodes after constant folding, %zu weight tensors\n", o->model.c_str(),
                 g->opset, g->nodes.size(), g->weights.size());
-    int64_t params = 0;
-    for (int v : g->weights) params += g->tensors.at(v).numel();
-    std::printf("parameters %lld\n", static_cast<long long>(params));
+    {
+      exec::Executor ex(g);
+      const fault::WeightInjector inj(ex, repr::find_format("fp32"));
+      std::printf("parameters: %s\n", fault::parameter_counts(inj, ex).describe().c_str());
+    }
     for (size_t i = 0; i < g->nodes.size(); ++i) std::printf("  %3zu %s\n", i, g->nodes[i].describe().c_str());
     for (int v : g->weights)
       std::printf("  weight %s %s\n", g->values[v].name.c_str(), c10::str(g->tensors.at(v).sizes()).c_str());

@@ -25,14 +25,17 @@ struct InjectOptions {
   std::string model, faults, output, format = "fp32", nonfinite = "due", layout;
   DataOptions data;
   int threads = 0;
-  bool brute = false;
+  bool brute = false, allow_repeat = false;
 };
 
 void run_inject(const InjectOptions& o) {
   set_threads(o.threads);
   const auto policy = campaign::parse_nonfinite(o.nonfinite);
-  refuse_overwrite(o.output, {o.model, o.faults}, "-o");
-  refuse_overwrite(o.output + ".json", {o.model, o.faults}, "-o (its .json sidecar)");
+  auto inputs = model_inputs(o.model);
+  inputs.push_back(o.faults);
+  for (const auto& f : data::spec_files(o.data.spec)) inputs.push_back(f);
+  refuse_overwrite(o.output, inputs, "-o");
+  refuse_overwrite(o.output + ".json", inputs, "-o (its .json sidecar)");
   exec::Executor exec(onnx_io::load_model(o.model));
   const auto& format = repr::find_format(o.format);
   fault::WeightInjector inj(exec, format);
@@ -47,6 +50,7 @@ void run_inject(const InjectOptions& o) {
   auto faults = fault::read_fault_csv(o.faults);
   fault::resolve_word_addresses(faults, inj, o.faults);
   const auto trials = fault::group_faults(faults);
+  fault::refuse_repeats(trials, o.faults, o.allow_repeat);
   campaign::EvaluatorOptions eo;
   eo.batch = o.data.batch;
   eo.resume = !o.brute;
@@ -57,7 +61,7 @@ void run_inject(const InjectOptions& o) {
   std::ofstream out(o.output);
   if (!out) fail("{}: cannot write", o.output);
   out << "fault_id,group,critical,tolerable,masked,due,misclassified\n";
-  Progress progress("inject", static_cast<int64_t>(trials.size()));
+  Progress progress("inject", static_cast<int64_t>(trials.size()), "faults");
   const size_t chunk = 64;
   for (size_t s = 0; s < trials.size(); s += chunk) {
     const std::vector<std::vector<fault::WeightFault>> part(trials.begin() + s,
@@ -84,7 +88,7 @@ void run_inject(const InjectOptions& o) {
                          {"seconds", secs},
                          {"fault_image_evaluations_per_s", secs > 0 ? trials.size() * golden.images / secs : 0},
                          {"preprocessing", opened.pre.to_json()}};
-  std::ofstream(o.output + ".json") << side.dump(2) << "\n";
+  write_file_atomic(o.output + ".json", side.dump(2) + "\n");
   std::fprintf(stderr, "%zu trials x %lld images in %.1fs; golden top-1 %.4f; wrote %s and %s.json\n", trials.size(),
                static_cast<long long>(golden.images), secs, side["golden_top1"].get<double>(), o.output.c_str(),
                o.output.c_str());
@@ -102,6 +106,8 @@ void setup_inject(CLI::App& app) {
   auto* layout = sub->add_option("--layout", o->layout, "packed weight memory: dense, dense:W or finn:PE,SIMD (bursts cover adjacent lanes of a word; word,lane rows address it)");
   sub->add_option("--nonfinite", o->nonfinite, "a NaN/Inf output counts as: due (default) | top1 (by its top-1, NaN never the max) | torch (by its top-1, NaN ranking highest as torch.topk)");
   sub->add_option("--threads", o->threads, "threads (default: all cores)");
+  sub->add_flag("--allow-repeat", o->allow_repeat,
+                "keep groups that hit one bit twice (the second flip undoes the first; refused by default)");
   sub->add_flag("--brute", o->brute, "full forward per fault (no golden-cache resume), for comparison");
   sub->add_option("-o,--output", o->output, "outcomes CSV")->required();
   sub->callback([o, layout] {

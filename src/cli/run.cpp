@@ -27,6 +27,7 @@ struct RunOptions {
   int threads = 0;
   double budget_hours = 24;
   std::string shard;
+  data::PreprocessFlags pre;
 };
 
 /// "K/N" with 1 <= K <= N <= 4096 (shards are numbered from 1, as Slurm arrays usually are);
@@ -42,6 +43,16 @@ std::pair<int, int> parse_shard(const std::string& s) {
   return {static_cast<int>(k - 1), static_cast<int>(n)};
 }
 
+/// Every file a campaign reads: the campaign file, the model and its card, the data and whatever
+/// its kind names (a fault list, calibration data).
+std::vector<std::string> campaign_inputs(const std::string& campaign_file, const campaign::CampaignConfig& cfg) {
+  auto inputs = cfg.options->inputs();
+  inputs.push_back(campaign_file);
+  for (const auto& f : model_inputs(cfg.model)) inputs.push_back(f);
+  for (const auto& f : data::spec_files(cfg.data)) inputs.push_back(f);
+  return inputs;
+}
+
 /// Under mpirun: rank K of N runs shard K/N into OUTPUT.rankKofN, then rank 0 merges every rank's
 /// store into OUTPUT. An error on one rank stops them all (nobody waits forever at the barrier).
 void run_ranks(const RunOptions& o, const dist::World& w) {
@@ -50,16 +61,22 @@ void run_ranks(const RunOptions& o, const dist::World& w) {
     if (!o.shard.empty()) fail("--shard {}: under mpirun every rank is a shard already; drop --shard", o.shard);
     const std::string output =
         o.output.empty() ? fs::path(o.campaign).replace_extension(".db").string() : o.output;
+    refuse_overwrite(output, campaign_inputs(o.campaign, campaign::load_campaign(o.campaign)), "-o");
+    require_regular_output(output, "-o");
     if (!o.resume && fs::exists(output))
       fail("{}: exists; pass --resume to continue (each rank resumes its shard) or choose another -o", output);
     const std::string mine = fmt::format("{}.rank{}of{}", output, w.rank, w.size);
-    run_one(o.campaign, mine, o.resume, o.budget_hours, w.rank, w.size);
+    run_one(o.campaign, mine, o.resume, o.budget_hours, w.rank, w.size, o.pre);
     dist::barrier();
     if (w.rank == 0) {
       std::vector<std::string> shards;
       for (int r = 0; r < w.size; ++r) shards.push_back(fmt::format("{}.rank{}of{}", output, r, w.size));
-      for (const char* ext : {"", "-wal", "-shm"}) fs::remove(output + ext);
-      merge_stores(shards, output);
+      // Merged beside it, then renamed over it: the previous merged store stays until the new one is whole.
+      const std::string merging = output + ".merging";
+      for (const char* ext : {"", "-wal", "-shm"}) fs::remove(merging + ext);
+      merge_stores(shards, merging);
+      for (const char* ext : {"-wal", "-shm"}) fs::remove(output + ext);
+      fs::rename(merging, output);
       print_summary(output);
     }
     dist::barrier();
@@ -77,7 +94,7 @@ void print_summary(const std::string& db) {
   const auto meta = st.meta();
   if (!meta.strata.empty()) return print_estimates(db, "", "", 0, false);
   std::printf("%s: %s campaign on %s (%s, %lld images), golden top-1 %.4f\n", db.c_str(), meta.kind.c_str(),
-              meta.model.c_str(), meta.format.c_str(), static_cast<long long>(meta.images),
+              meta.model.c_str(), meta.execution().c_str(), static_cast<long long>(meta.images),
               campaign::golden_top1(st.golden()));
   std::printf("%-34s %5s %8s %8s %8s %8s %8s %9s %8s\n", "point", "reps", "top1", "std", "min", "max", "ci95",
               "critical", "due");
@@ -88,22 +105,22 @@ void print_summary(const std::string& db) {
 }
 
 int64_t run_one(const std::string& campaign_file, const std::string& output, bool resume, double budget_hours, int shard,
-                int shards) {
+                int shards, const data::PreprocessFlags& pre) {
   if (!(budget_hours >= 0) || budget_hours > 1e6) fail("--budget {}: hours must be in [0, 1e6] (0 = no limit)", budget_hours);
-  const auto cfg = campaign::load_campaign(campaign_file);
+  auto cfg = campaign::load_campaign(campaign_file);
+  cfg.pre_flags = pre;
   campaign::RunOptions ro;
   ro.output = output.empty() ? std::filesystem::path(campaign_file).replace_extension(".db").string() : output;
-  auto inputs = cfg.options->inputs();
-  inputs.push_back(campaign_file);
-  inputs.push_back(cfg.model);
-  refuse_overwrite(ro.output, inputs, "-o");
+  refuse_overwrite(ro.output, campaign_inputs(campaign_file, cfg), "-o");
+  require_regular_output(ro.output, "-o");
   ro.resume = resume;
   ro.budget_seconds = budget_hours * 3600;
   ro.shard = shard;
   ro.shards = shards;
   std::unique_ptr<Progress> bar;
   ro.progress = [&](int64_t done, int64_t total) {
-    if (!bar) bar = std::make_unique<Progress>(cfg.kind, total);
+    if (!bar) bar = std::make_unique<Progress>(cfg.kind, total, "trials");
+    bar->set_total(total);
     bar->update(done);
   };
   const auto info = campaign::run_campaign(cfg, ro);
@@ -128,12 +145,13 @@ void setup_run(CLI::App& app) {
   sub->add_option("--shard", o->shard,
                   "K/N (1 <= K <= N): run only the trials whose index is K-1 modulo N (every shard plans the whole "
                   "campaign; join the shards' stores with cnnfi merge)");
+  add_preprocess_options(*sub, o->pre);
   sub->callback([o] {
     set_threads(o->threads);
     const dist::World world = dist::start();
     if (world.size > 1) return run_ranks(*o, world);
     const auto [k, n] = o->shard.empty() ? std::pair<int, int>{0, 1} : parse_shard(o->shard);
-    run_one(o->campaign, o->output, o->resume, o->budget_hours, k, n);
+    run_one(o->campaign, o->output, o->resume, o->budget_hours, k, n, o->pre);
   });
 }
 
@@ -146,8 +164,10 @@ void setup_export(CLI::App& app) {
   sub->add_option("--csv", *csv, "write the per-point summary as CSV");
   sub->add_option("--json", *json, "write meta, points and trials as JSON");
   sub->callback([db, csv, json] {
-    refuse_overwrite(*csv, {*db}, "--csv");
-    refuse_overwrite(*json, {*db}, "--json");
+    const auto inputs = store_inputs({*db});
+    refuse_overwrite(*csv, inputs, "--csv");
+    refuse_overwrite(*json, inputs, "--json");
+    refuse_overwrite(*json, {*csv}, "--json (it is also --csv)");
     store::Store st(*db, store::OpenMode::read);
     if (!csv->empty()) campaign::export_csv(st, *csv);
     if (!json->empty()) campaign::export_json(st, *json);

@@ -53,10 +53,19 @@ std::string default_test_spec(const std::string& train_spec) {
 
 void run_train(const TrainOptions& o) {
   if (o.arch.empty() == o.model.empty()) fail("cnnfi train: give exactly one of --arch or --model");
-  refuse_overwrite(o.output, {o.model}, "-o");
+  {
+    // The model, its card and the data are read; -o and the card written beside it are not them.
+    std::vector<std::string> inputs = o.model.empty() ? std::vector<std::string>{} : model_inputs(o.model);
+    for (const auto& f : data::spec_files(o.data.spec)) inputs.push_back(f);
+    refuse_overwrite(o.output, inputs, "-o");
+    refuse_overwrite(data::card_path(o.output), inputs, "-o (its model card)");
+  }
   set_threads(o.threads);
   const auto t_start = std::chrono::steady_clock::now();
-  auto opened = open_data(o.data, o.model);
+  // A reference architecture is trained on the preprocessing the flags give (the model then
+  // carries it); a model trained further keeps its own unless flags override it.
+  auto opened = open_data(o.data, o.model, !o.model.empty());
+  if (o.model.empty()) std::fprintf(stderr, "training preprocessing: %s\n", opened.resolved.describe().c_str());
   // The input shape after preprocessing decides the architecture's input.
   data::Loader probe(*opened.source, opened.pre, 1);
   const at::Tensor sample = probe.read(0, 1).images;
@@ -102,6 +111,10 @@ void run_train(const TrainOptions& o) {
     // next such fault, grow without bound (training then diverges).
     sampler = std::make_unique<quant::FaultSampler>(*fat, fat_modules, std::vector<bool>{},
                                                     [](const quant::QuantLayer& l, quant::Module) { return !l.output_layer; });
+    if (o.fat > sampler->bits())
+      fail("--fat {}: more faults per inference than the {} vulnerable bits of one forward pass in {} (each fault flips "
+           "a distinct bit)",
+           o.fat, sampler->bits(), fat_modules.name());
     std::fprintf(stderr, "fault-aware training: %lld fault(s) per inference over %s (%lld vulnerable bits per inference)\n",
                  static_cast<long long>(o.fat), fat_modules.name().c_str(), static_cast<long long>(sampler->bits()));
   }
@@ -136,11 +149,9 @@ void run_train(const TrainOptions& o) {
   // k-bit networks: the weight quantisers fold into the initialisers (the stored k-bit values).
   if (const int folded = train::fold_weight_quantizers(exported))
     std::fprintf(stderr, "export: %d weight quantiser node(s) folded into the weights\n", folded);
-  if (fat) {
-    auto* p = exported.add_metadata_props();
-    p->set_key(quant::kScalesKey);
-    p->set_value(scales);
-  }
+  if (fat) onnx_io::set_metadata(exported, quant::kScalesKey, scales);
+  // The preprocessing travels with the model file as well as in its card.
+  onnx_io::set_metadata(exported, data::kPreprocessKey, opened.pre.to_json().dump());
   onnx_io::save_model(exported, o.output);
   // The exported file must reproduce the training-time executor.
   auto reloaded = onnx_io::load_model(o.output);
@@ -205,7 +216,7 @@ void run_train(const TrainOptions& o) {
       {"threads", at::get_num_threads()},
       {"train_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count()}};
   const std::string card_file = data::card_path(o.output);
-  std::ofstream(card_file) << card.dump(2) << "\n";
+  write_file_atomic(card_file, card.dump(2) + "\n");
   std::fprintf(stderr, "wrote %s and %s\n", o.output.c_str(), card_file.c_str());
 }
 

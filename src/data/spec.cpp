@@ -55,6 +55,19 @@ void check_record_count(int64_t count, const std::string& path) {
   if (count < 0 || count > kMaxRecords) fail("{}: {} records: expected 0-{}", path, count, kMaxRecords);
 }
 
+std::vector<std::string> spec_files(const std::string& spec) {
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos) return {};
+  const std::string kind = spec.substr(0, colon), rest = spec.substr(colon + 1);
+  if (kind == "fashion-mnist") return {};  // the system's copy, never an output of anyone's
+  if (kind == "idx" || kind == "npy") {
+    const auto parts = split(rest, ',');
+    return parts.size() == 2 ? parts : std::vector<std::string>{};
+  }
+  if (kind == "cifar10" || kind == "cifar100" || kind == "folder") return {rest};
+  return {};
+}
+
 std::unique_ptr<Source> open_spec(const std::string& spec, const DataSelection& sel, int resize_h, int resize_w) {
   return select(open_base(spec, resize_h, resize_w), sel.limit, sel.per_class);
 }

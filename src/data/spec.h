@@ -7,6 +7,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "data/source.h"
 
@@ -18,6 +19,10 @@ struct DataSelection {
   int64_t limit = 0;      ///< first N records (0 = all)
   int64_t per_class = 0;  ///< first K of each class (0 = off)
 };
+
+/// The files and folders a spec reads (for the output guard: a command never writes over its
+/// data); empty for a malformed spec (opening it reports why).
+std::vector<std::string> spec_files(const std::string& spec);
 
 /// Opens `spec`; errors name the spec and list the accepted forms. `resize_h/w` reach folder
 /// sources, whose images are decoded at that size.

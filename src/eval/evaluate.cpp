@@ -12,7 +12,7 @@ namespace cnnfi::eval {
 
 Accuracy evaluate(const exec::Executor& exec, data::Loader& loader, const std::string& progress_label) {
   Accuracy acc;
-  Progress progress(progress_label.empty() ? "eval" : progress_label, progress_label.empty() ? 0 : loader.size());
+  Progress progress(progress_label.empty() ? "eval" : progress_label, progress_label.empty() ? 0 : loader.size(), "images");
   loader.rewind();
   data::Batch b;
   const auto t0 = std::chrono::steady_clock::now();

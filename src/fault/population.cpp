@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "fault/generate.h"
 #include "ops/op.h"
 #include "util/error.h"
@@ -33,6 +35,41 @@ std::vector<std::string> weight_tensors(const WeightInjector& inj, const exec::E
     }
   }
   return out;
+}
+
+namespace {
+
+std::string thousands(int64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+}  // namespace
+
+std::string ParameterCounts::describe() const {
+  return fmt::format(
+      "{} parameters in {} weight tensors (BatchNorm's included); {} injectable in {} tensors (weights and biases, one "
+      "memory word each); {} in the {} Conv/Gemm/MatMul weights (no biases: layers: all of seed 004)",
+      thousands(weights), weight_tensors, thousands(injectable), injectable_tensors, thousands(layer_weights), layers);
+}
+
+ParameterCounts parameter_counts(const WeightInjector& inj, const exec::Executor& exec) {
+  ParameterCounts c;
+  const auto& g = exec.graph();
+  for (int v : g.weights) {
+    c.weights += g.tensors.at(v).numel();
+    ++c.weight_tensors;
+  }
+  for (const auto& p : inj.params()) {
+    c.injectable += inj.numel(p);
+    ++c.injectable_tensors;
+  }
+  for (const auto& name : weight_tensors(inj, exec)) {
+    c.layer_weights += inj.numel(name);
+    ++c.layers;
+  }
+  return c;
 }
 
 std::vector<Population> populations(const WeightInjector& inj, const exec::Executor& exec, const LayerSelection& layers,

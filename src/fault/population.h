@@ -35,6 +35,17 @@ struct Population {
 /// Conv, ConvTranspose, Gemm, MatMul; no biases), in graph order.
 std::vector<std::string> weight_tensors(const WeightInjector& inj, const exec::Executor& exec);
 
+/// What "parameters" counts, said everywhere the same way (`cnnfi info`, the report, `harden`):
+struct ParameterCounts {
+  int64_t weights = 0;        ///< every weight tensor of the imported graph (BatchNorm's included)
+  int64_t injectable = 0;     ///< the tensors a campaign can fault, one memory word each (weights and biases)
+  int64_t layer_weights = 0;  ///< Conv/ConvTranspose/Gemm/MatMul weights, no biases (seed 004's layers: all)
+  size_t weight_tensors = 0, injectable_tensors = 0, layers = 0;
+  /// "270,810 parameters in 65 weight tensors; 268,058 injectable (...); 268,048 ..."
+  std::string describe() const;
+};
+ParameterCounts parameter_counts(const WeightInjector& inj, const exec::Executor& exec);
+
 /// Populations of the selected layers ("all" = weight_tensors) and bits under `fault_model`.
 std::vector<Population> populations(const WeightInjector& inj, const exec::Executor& exec, const LayerSelection& layers,
                                     const std::string& bits, const FaultModelChoice& fault_model);

@@ -98,4 +98,15 @@ void save_model(const onnx::ModelProto& model, const std::string& path) {
   if (!out || !model.SerializeToOstream(&out)) fail("{}: cannot write the model", path);
 }
 
+void set_metadata(onnx::ModelProto& model, const std::string& key, const std::string& value) {
+  for (auto& p : *model.mutable_metadata_props())
+    if (p.key() == key) {
+      p.set_value(value);
+      return;
+    }
+  auto* p = model.add_metadata_props();
+  p->set_key(key);
+  p->set_value(value);
+}
+
 }  // namespace cnnfi::onnx_io

@@ -47,6 +47,9 @@ class ModelBuilder {
   std::unique_ptr<onnx::ModelProto> model_;
 };
 
+/// Sets metadata_props[key] = value, replacing an entry with the same key.
+void set_metadata(onnx::ModelProto& model, const std::string& key, const std::string& value);
+
 /// Writes `model` to `path`; errors name the path.
 void save_model(const onnx::ModelProto& model, const std::string& path);
 

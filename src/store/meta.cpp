@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include <nlohmann/json.hpp>
+
 #include "util/error.h"
 
 namespace cnnfi::store {
@@ -130,6 +132,21 @@ Meta Meta::from_map(const std::map<std::string, std::string>& rows, const std::s
   r.text("planned", false);  // the store's own marker, not metadata
   m.extra = r.unused();
   return m;
+}
+
+std::string Meta::execution() const {
+  const auto it = extra.find("quantized");
+  if (it == extra.end()) return format;
+  try {
+    const auto q = nlohmann::json::parse(it->second);
+    std::string sets;
+    for (const auto& s : q.at("sets")) sets += (sets.empty() ? "" : ", ") + s.at("name").get<std::string>();
+    return format + " integer execution (modules " + (sets.empty() ? "?" : sets) + ", weights per " +
+           q.at("weights").get<std::string>() + "), calibrated on " + q.at("calibration").get<std::string>() + " (" +
+           std::to_string(q.at("calibration_images").get<int64_t>()) + " images)";
+  } catch (const nlohmann::json::exception&) {
+    return format + " integer execution (damaged 'quantized' metadata)";
+  }
 }
 
 }  // namespace cnnfi::store

@@ -32,6 +32,9 @@ struct Meta {
   std::map<std::string, std::string> extra;
 
   bool complete() const { return status == "complete"; }
+  /// What ran, in words: the number format, and for integer campaigns "int8 integer execution
+  /// (modules all, weights per tensor), calibrated on <data> (<n> images)".
+  std::string execution() const;
   std::map<std::string, std::string> to_map() const;
   /// Parses and checks stored rows; `path` names the store in errors.
   static Meta from_map(const std::map<std::string, std::string>& rows, const std::string& path);

@@ -42,7 +42,7 @@ void train(exec::Executor& exec, data::Source& train_set, const data::Preprocess
   at::Tensor images = at::empty({n, s.channels, s.height, s.width}, at::kFloat);
   at::Tensor labels = at::empty({n}, at::kLong);
   {
-    Progress p("loading", n);
+    Progress p("loading", n, "images");
     const int64_t chunk = 4096;
     for (int64_t i = 0; i < n; i += chunk) {
       const int64_t c = std::min(chunk, n - i);
@@ -66,7 +66,7 @@ void train(exec::Executor& exec, data::Source& train_set, const data::Preprocess
     double loss_sum = 0;
     int64_t correct = 0;
     double lr = cfg.lr;
-    Progress progress("epoch " + std::to_string(epoch), n);
+    Progress progress("epoch " + std::to_string(epoch), n, "images");
     for (int64_t b = 0; b < n; b += cfg.batch) {
       const at::Tensor idx = perm.narrow(0, b, std::min(cfg.batch, n - b));
       const at::Tensor x = pre.apply(augment(images.index_select(0, idx), cfg.crop_pad, cfg.flip, gen));

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/error.h"
 
@@ -30,6 +31,46 @@ void refuse_overwrite(const std::string& output, const std::vector<std::string>&
                                                                   : fs::weakly_canonical(output, ec) == fs::weakly_canonical(in, ec);
     if (same) fail("{} {}: that is the input {}; refusing to overwrite it (choose another output)", option, output, in);
   }
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) fail("{}: cannot write: {}", path, std::strerror(errno));
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      fail("{}: write error", path);
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    fail("{}: cannot write: {}", path, ec.message());
+  }
+}
+
+void refuse_duplicates(const std::vector<std::string>& paths, const std::string& what) {
+  for (size_t i = 0; i < paths.size(); ++i)
+    for (size_t j = 0; j < i; ++j) {
+      std::error_code ec;
+      if (paths[i] == paths[j] || std::filesystem::equivalent(paths[i], paths[j], ec))
+        fail("{}: {} and {} are the same file, given twice", what, paths[j], paths[i]);
+    }
+}
+
+void require_regular_output(const std::string& path, const std::string& option) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return;
+  if (!S_ISREG(st.st_mode))
+    fail("{} {}: not a regular file (a store is a database file with a journal beside it); choose a file path", option,
+         path);
 }
 
 bool file_exists(const std::string& path) {

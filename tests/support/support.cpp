@@ -1,12 +1,14 @@
 #include "support/support.h"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -58,15 +60,27 @@ std::vector<std::string> sql_rows(const std::string& db, const std::string& quer
 std::string cnnfi_binary() { return CNNFI_BINARY; }
 
 CommandResult run_cnnfi(const std::string& args) {
-  const std::string cmd = std::string(CNNFI_BINARY) + " " + args + " 2>&1";
+  char err_path[] = "/tmp/cnnfi-test-stderr-XXXXXX";
+  const int fd = mkstemp(err_path);
+  if (fd < 0) throw std::runtime_error("mkstemp failed");
+  close(fd);
+  const std::string cmd = std::string(CNNFI_BINARY) + " " + args + " 2>" + err_path;
   CommandResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) throw std::runtime_error("popen failed");
   std::array<char, 4096> buf{};
   size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
   const int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  {
+    std::ifstream in(err_path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    r.err = ss.str();
+  }
+  std::remove(err_path);
+  r.output = r.out + r.err;
   return r;
 }
 

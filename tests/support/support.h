@@ -21,7 +21,8 @@ class TempDir {
 
 struct CommandResult {
   int exit_code = 0;
-  std::string output;  ///< stdout and stderr together
+  std::string output;  ///< stdout, then stderr
+  std::string out, err;  ///< each alone (JSON is parsed from `out`: notes and warnings go to stderr)
 };
 
 /// The built cnnfi binary's path.
