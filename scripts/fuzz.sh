@@ -15,7 +15,7 @@ limit="-runs=$runs"
 [ -z "${CNNFI_FUZZ_SECONDS:-}" ] || limit="-max_total_time=$CNNFI_FUZZ_SECONDS"
 jobs=${CNNFI_JOBS:-$(nproc)}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(onnx_import campaign_config fault_csv data_readers store_reader)
+[ ${#targets[@]} -gt 0 ] || targets=(onnx_import campaign_config fault_csv data_readers store_reader store_merge fit_formula)
 if [ ! -f build-fuzz/build.ninja ]; then
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
         -DCNNFI_FUZZ=ON

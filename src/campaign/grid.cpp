@@ -138,6 +138,19 @@ std::vector<store::TrialPlan> plan_grid(const PlanInput& in) {
   const auto sites = activation_sites(g, in.config.file);
   const int width = in.injector.format().width();
   const int64_t most = o.schedule.back();
+  // The plan's size, known before anything is drawn: refused before planning, as every kind does.
+  {
+    int64_t points = 0;
+    for (const auto& domain : o.domains)
+      for (const auto& t : o.targets)
+        points += t == "network" ? 1 : static_cast<int64_t>(domain == "weights" ? weights.size() : sites.size());
+    points *= static_cast<int64_t>(o.modes.size());
+    int64_t per_rep = 0;
+    for (int64_t n : o.schedule) per_rep += n;
+    const double trials = static_cast<double>(points) * static_cast<double>(o.schedule.size()) * o.repetitions;
+    const double faults = static_cast<double>(points) * static_cast<double>(per_rep) * o.repetitions;
+    in.check_plan_size(trials > 9e18 ? -1 : static_cast<int64_t>(trials), faults > 9e18 ? -1 : static_cast<int64_t>(faults));
+  }
   std::vector<store::TrialPlan> out;
   uint64_t point = 0;
   for (const auto& mode : o.modes)
@@ -151,7 +164,6 @@ std::vector<store::TrialPlan> plan_grid(const PlanInput& in) {
           for (size_t l = 1; l <= (w ? weights.size() : sites.size()); ++l) layers.push_back(static_cast<int>(l));
       for (int layer : layers) {
         ++point;
-        in.check_plan_size(static_cast<int64_t>(out.size() + o.schedule.size() * o.repetitions), 0);
         for (int rep = 0; rep < o.repetitions; ++rep) {
           fault::Rng rng(trial_seed(in.config.seed, point, static_cast<uint64_t>(rep)));
           const auto model = mode == "seu" ? fault::FaultModel::flip : fault::FaultModel::burst;

@@ -17,6 +17,7 @@ namespace {
 struct SingleOptions : KindOptions {
   std::string faults_csv;
   int64_t count = 0;
+  bool allow_repeat = false;
   std::vector<std::string> inputs() const override { return {faults_csv}; }
 };
 
@@ -26,6 +27,11 @@ std::shared_ptr<KindOptions> parse_single(const Keys& k) {
   auto o = std::make_shared<SingleOptions>();
   if (k.has("faults")) o->faults_csv = k.path("faults");
   if (k.has("count")) o->count = k.integer("count", 1, 1000000000);
+  if (k.has("allow_repeat")) {
+    const std::string v = k.text("allow_repeat");
+    if (v != "true" && v != "false") k.bad("allow_repeat", "expected true or false");
+    o->allow_repeat = v == "true";
+  }
   if (o->faults_csv.empty() == (o->count <= 0))
     fail("{}: kind 'single' needs exactly one of 'faults' (a CSV) or 'count'", k.file());
   return o;
@@ -46,7 +52,9 @@ std::vector<store::TrialPlan> plan_single(const PlanInput& in) {
     faults = fault::generate(in.injector, spec, rng);
   }
   std::vector<store::TrialPlan> out;
-  for (auto& group : fault::group_faults(faults)) {
+  auto groups = fault::group_faults(faults);
+  fault::refuse_repeats(groups, o.faults_csv.empty() ? c.file : o.faults_csv, o.allow_repeat);
+  for (auto& group : groups) {
     store::TrialPlan t;
     t.point = group[0].group >= 0 ? fmt::format("group={}", group[0].group) : fmt::format("fault={}", group[0].id);
     t.x = static_cast<double>(group[0].group >= 0 ? group[0].group : group[0].id);

@@ -7,6 +7,7 @@
 
 #include "campaign/outcome.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace cnnfi::campaign {
 
@@ -72,7 +73,7 @@ void export_csv(const store::Store& st, const std::string& path) {
   out << "point,x,repetitions,top1_mean,top1_std,top1_min,top1_max,top1_ci95,top5_mean,critical_rate,"
          "tolerable_rate,masked_rate,due_rate\n";
   for (const auto& p : summarize_points(st))
-    out << p.point << ',' << p.x << ',' << p.finished << ',' << p.top1.mean << ',' << p.top1.std << ',' << p.top1.min
+    out << csv_cell(p.point) << ',' << p.x << ',' << p.finished << ',' << p.top1.mean << ',' << p.top1.std << ',' << p.top1.min
         << ',' << p.top1.max << ',' << p.top1.ci << ',' << p.top5.mean << ',' << p.critical_rate << ','
         << p.tolerable_rate << ',' << p.masked_rate << ',' << p.due_rate << '\n';
 }

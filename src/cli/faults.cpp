@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "exec/executor.h"
 #include "fault/generate.h"
 #include "onnx/import.h"
@@ -19,7 +20,7 @@ struct FaultsOptions {
 };
 
 void run_faults(FaultsOptions o) {
-  refuse_overwrite(o.output, {o.model}, "-o");
+  refuse_overwrite(o.output, model_inputs(o.model), "-o");
   exec::Executor exec(onnx_io::load_model(o.model));
   fault::WeightInjector inj(exec, repr::find_format(o.format));
   o.spec.model = fault::parse_fault_model(o.fault_model, &o.spec.burst);

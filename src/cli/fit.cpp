@@ -10,6 +10,7 @@
 
 #include "campaign/trials_table.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "stats/formula.h"
 #include "stats/ols.h"
 #include "util/error.h"
@@ -75,9 +76,12 @@ void run_fit(const FitOptions& o) {
       o.stores[0].compare(o.stores[0].size() - 4, 4, ".csv") == 0)
     fail("fit: {} looks like a CSV file; give it with --csv", o.stores[0]);
   if (o.csv.empty() == o.stores.empty()) fail("fit: give either --csv FILE or result stores, not both");
+  refuse_duplicates(o.stores, "fit");  // its trials would count twice: standard errors too small
   std::vector<std::string> inputs = o.stores;
   if (!o.csv.empty()) inputs.push_back(o.csv);
-  refuse_overwrite(o.json, inputs, "--json");
+  auto read = store_inputs(o.stores);
+  read.insert(read.end(), inputs.begin(), inputs.end());
+  refuse_overwrite(o.json, read, "--json");
   const auto f = stats::parse_formula(o.formula);
   const stats::Table t = filter(o.csv.empty() ? campaign::trials_table(o.stores) : stats::read_csv(o.csv), o.where);
   const auto r = stats::fit(f, t);
@@ -85,7 +89,7 @@ void run_fit(const FitOptions& o) {
   if (!o.json.empty()) {
     auto j = stats::to_json(r);
     j["inputs"] = inputs;
-    std::ofstream(o.json) << j.dump(2) << "\n";
+    write_file_atomic(o.json, j.dump(2) + "\n");  // an unwritable path is an error, not exit 0
   }
 }
 

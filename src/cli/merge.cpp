@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -44,7 +47,9 @@ void remove_store(const std::string& path) {
 
 void merge_stores(const std::vector<std::string>& shards, const std::string& output) {
   if (shards.empty()) fail("merge: name the shard stores");
-  refuse_overwrite(output, shards, "-o");
+  refuse_overwrite(output, store_inputs(shards), "-o");
+  require_regular_output(output, "-o");
+  refuse_duplicates(shards, "merge");
   if (std::filesystem::exists(output) && std::filesystem::file_size(output) > 0)
     fail("{}: exists; merge writes a new store", output);
   // Every shard is checked against the first before anything is written; the results then
@@ -81,6 +86,12 @@ void merge_stores(const std::vector<std::string>& shards, const std::string& out
         fail("{}: golden row {} differs from {}", path, i, shards[0]);
     seconds += m.run_seconds;
   }
+  // Two words of bookkeeping per planned trial: refused, with the number, before allocating.
+  const double need = static_cast<double>(total) * (sizeof(uint64_t) + sizeof(uint16_t));
+  const double have = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (have > 0 && need > have / 2)
+    fail("{}: plans {} trials; merging them needs {:.1f} GiB of bookkeeping, more than half of this machine's {:.1f} GiB",
+         shards[0], total, need / (1 << 30), have / (1 << 30));
   meta.extra.erase("shard");
   meta.run_seconds = seconds;
   meta.status = "running";
@@ -95,6 +106,8 @@ void merge_stores(const std::vector<std::string>& shards, const std::string& out
       store::Store st(shards[si], store::OpenMode::read);
       st.for_each_trial([&](const store::TrialRow& r, const std::vector<fault::WeightFault>&) {
         if (!r.done) return;
+        if (r.trial < 0 || r.trial >= total)
+          fail("{}: damaged result store: trial {} lies outside the plan of {} trials", shards[si], r.trial, total);
         const auto t = static_cast<size_t>(r.trial);
         const uint64_t h = facts_hash(r.facts);
         if (merged[t]) {

@@ -1,11 +1,16 @@
 // cnnfi report: one self-contained HTML page from one or several result stores (side by side).
 #include <cstdio>
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "campaign/trials_table.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "stats/formula.h"
 #include "stats/ols.h"
 #include "report/data.h"
@@ -17,7 +22,7 @@ namespace cnnfi::cli {
 
 void write_report(const std::vector<std::string>& stores, const std::string& output,
                   const std::vector<std::string>& fits) {
-  refuse_overwrite(output, stores, "-o");
+  refuse_overwrite(output, store_inputs(stores), "-o");
   // Formulas first: a bad one fails before the stores are read.
   std::vector<stats::Formula> formulas;
   for (const auto& f : fits) formulas.push_back(stats::parse_formula(f));
@@ -56,7 +61,14 @@ std::string shell_quote(const std::string& s) {
 void write_pdf(const std::string& html, const std::string& pdf) {
   const char* env = std::getenv("CNNFI_CHROMIUM");
   const std::string chromium = env && *env ? env : "chromium";
-  const std::string url = "file://" + std::filesystem::absolute(html).string() + "#print";
+  // The path percent-encoded (RFC 3986): '#', '%', '?' and spaces in a folder name are path
+  // characters, not a fragment, an escape or a query.
+  std::string encoded;
+  for (unsigned char c : std::filesystem::absolute(html).string()) {
+    if (std::isalnum(c) || std::strchr("/-._~", c)) encoded += static_cast<char>(c);
+    else encoded += fmt::format("%{:02X}", c);
+  }
+  const std::string url = "file://" + encoded + "#print";
   std::error_code ec;
   std::filesystem::remove(pdf, ec);
   const std::string cmd = shell_quote(chromium) +
@@ -86,7 +98,7 @@ void setup_report(CLI::App& app) {
                                   "(repeatable; see cnnfi fit)");
   sub->callback([stores, output, pdf, fits] {
     if (!pdf->empty()) {
-      std::vector<std::string> inputs = *stores;
+      std::vector<std::string> inputs = store_inputs(*stores);
       inputs.push_back(*output);
       refuse_overwrite(*pdf, inputs, "--pdf");
     }

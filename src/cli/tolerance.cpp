@@ -9,12 +9,13 @@
 
 #include "campaign/tolerance.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "util/file.h"
 
 namespace cnnfi::cli {
 
 void print_tolerance(const std::vector<std::string>& stores, double loss, const std::string& json) {
-  refuse_overwrite(json, stores, "--json");
+  refuse_overwrite(json, store_inputs(stores), "--json");
   std::vector<std::vector<campaign::Tolerance>> all;
   for (const auto& s : stores) all.push_back(campaign::tolerance(store::Store(s, store::OpenMode::read), loss));
   std::printf("faults per inference tolerated at a top-1 loss of %.4g (interpolated on the measured schedule)\n", loss);
@@ -36,7 +37,7 @@ void print_tolerance(const std::vector<std::string>& stores, double loss, const 
                    {"tolerated_fault_rate", t.rate() ? nlohmann::json(*t.rate()) : nlohmann::json(nullptr)},
                    {"ratio_to_first", ratio ? nlohmann::json(*t.faults / *ref->faults) : nlohmann::json(nullptr)}});
     }
-  if (!json.empty()) std::ofstream(json) << j.dump(2) << "\n";
+  if (!json.empty()) write_file_atomic(json, j.dump(2) + "\n");
 }
 
 void setup_tolerance(CLI::App& app) {

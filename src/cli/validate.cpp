@@ -17,6 +17,7 @@
 #include "campaign/kind.h"
 #include "campaign/sfi_plan.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "fault/population.h"
 #include "onnx/import.h"
 #include "repr/format.h"
@@ -50,7 +51,7 @@ struct MethodResult {
 
 void run_validate(const ValidateOptions& o) {
   if (o.samples < 1) fail("--samples {}: must be at least 1", o.samples);
-  refuse_overwrite(o.json, {o.store}, "--json");
+  refuse_overwrite(o.json, store_inputs({o.store}), "--json");
   store::Store st(o.store, store::OpenMode::read);
   const auto meta = st.meta();
   if (meta.kind != "exhaustive")
@@ -193,7 +194,7 @@ void run_validate(const ValidateOptions& o) {
                               {"inside", static_cast<double>(r.inside) / r.layer_samples},
                               {"within_e", static_cast<double>(r.within_e) / r.layer_samples},
                               {"layer_p", r.layer_p}, {"layer_margin", r.layer_margin}});
-    std::ofstream(o.json) << j.dump(2) << "\n";
+    write_file_atomic(o.json, j.dump(2) + "\n");
   }
 }
 

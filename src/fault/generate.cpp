@@ -72,7 +72,9 @@ std::vector<int> select_bits(const WeightInjector& inj, const std::string& param
     char* e2 = nullptr;
     const long lo = std::strtol(t.c_str(), &e1, 10);
     const long hi = dash == std::string::npos ? lo : std::strtol(t.c_str() + dash + 1, &e2, 10);
-    if (t.empty() || (dash == std::string::npos ? *e1 != '\0' : (e1 != t.c_str() + dash || *e2 != '\0')) || lo < 0 ||
+    // Digits on each side of a dash: "-" alone, "3-" and "-3" are not ranges.
+    const bool digits = e1 != t.c_str() && (dash == std::string::npos || e2 != t.c_str() + dash + 1);
+    if (t.empty() || !digits || (dash == std::string::npos ? *e1 != '\0' : (e1 != t.c_str() + dash || *e2 != '\0')) || lo < 0 ||
         hi >= width || lo > hi)
       fail("bits: '{}' is not a bit, range or field of {} (bits 0-{}; fields: sign, exponent, exponent-msb, "
            "mantissa, integer, fraction, magnitude)", t, fmt.name(), width - 1);

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <tuple>
 
 #include "util/error.h"
 #include "util/strings.h"
@@ -27,6 +28,22 @@ std::vector<std::vector<WeightFault>> group_faults(const std::vector<WeightFault
     }
   }
   return out;
+}
+
+void refuse_repeats(const std::vector<std::vector<WeightFault>>& groups, const std::string& source, bool allow) {
+  if (allow) return;
+  for (const auto& g : groups) {
+    if (g.size() < 2) continue;
+    std::map<std::tuple<std::string, int64_t, int, int64_t>, int64_t> seen;
+    for (const auto& f : g) {
+      const auto [it, fresh] = seen.emplace(std::make_tuple(f.param, f.flat_index, f.bit, f.image), f.id);
+      if (!fresh)
+        fail("{}: group {}: faults {} and {} both hit bit {} of {}[{}]; a second flip of one bit undoes the first, so "
+             "the group would read as masked. Remove one, or allow it explicitly (inject --allow-repeat, campaign key "
+             "allow_repeat: true)",
+             source, f.group, it->second, f.id, f.bit, f.param, f.flat_index);
+    }
+  }
 }
 
 namespace {

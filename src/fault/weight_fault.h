@@ -40,6 +40,12 @@ struct WeightFault {
 /// Faults grouped for injection: each inner vector is injected together as one trial.
 std::vector<std::vector<WeightFault>> group_faults(const std::vector<WeightFault>& faults);
 
+/// Refuses a group that hits the same bit twice (param, flat_index, bit, image): two flips of one
+/// bit cancel, so the group would report "masked" for faults that were never there. `source`
+/// names the list in the message; `allow` (inject --allow-repeat, campaign key allow_repeat)
+/// keeps such groups as they are.
+void refuse_repeats(const std::vector<std::vector<WeightFault>>& groups, const std::string& source, bool allow);
+
 std::vector<WeightFault> read_fault_csv(const std::string& path);
 void write_fault_csv(const std::string& path, const std::vector<WeightFault>& faults);
 

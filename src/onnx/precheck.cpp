@@ -101,7 +101,45 @@ void check_references(const onnx::ModelProto& model, const std::string& file) {
     if (!defined.count(out.name())) fail("{}: graph output '{}' is produced by no node", file, out.name());
 }
 
+namespace {
+
+bool valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const int n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    if (n < 0 || i + static_cast<size_t>(n) >= s.size()) return false;
+    for (int k = 1; k <= n; ++k)
+      if ((static_cast<unsigned char>(s[i + static_cast<size_t>(k)]) >> 6) != 0x2) return false;
+    i += static_cast<size_t>(n) + 1;
+  }
+  return true;
+}
+
+/// Names travel into JSON, HTML and CSV: a name that is not UTF-8 is refused here, by position,
+/// rather than failing deep inside a writer.
+void check_names(const onnx::ModelProto& model, const std::string& file) {
+  const auto& g = model.graph();
+  const auto bad = [&](const std::string& what) { fail("{}: {} is not valid UTF-8 text", file, what); };
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    if (!valid_utf8(n.name())) bad(fmt::format("the name of node {} ({})", i, n.op_type()));
+    for (const auto& s : n.input())
+      if (!valid_utf8(s)) bad(fmt::format("an input name of node {} ({})", i, n.op_type()));
+    for (const auto& s : n.output())
+      if (!valid_utf8(s)) bad(fmt::format("an output name of node {} ({})", i, n.op_type()));
+  }
+  for (int i = 0; i < g.initializer_size(); ++i)
+    if (!valid_utf8(g.initializer(i).name())) bad(fmt::format("the name of initializer {}", i));
+  for (int i = 0; i < g.input_size(); ++i)
+    if (!valid_utf8(g.input(i).name())) bad(fmt::format("the name of graph input {}", i));
+  for (int i = 0; i < g.output_size(); ++i)
+    if (!valid_utf8(g.output(i).name())) bad(fmt::format("the name of graph output {}", i));
+}
+
+}  // namespace
+
 void precheck(onnx::ModelProto& model, const std::string& file) {
+  check_names(model, file);
   check_attributes(model, file);
   check_references(model, file);
   fill_kernel_shapes(model, file);

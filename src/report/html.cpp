@@ -18,6 +18,19 @@ std::string script_safe(std::string_view s) {
   return out;
 }
 
+/// JSON inside a <script> element: every '<' (only ever inside a JSON string) as \u003c, so no
+/// name can close the element or open a comment that swallows it ("<!--<script>" would
+/// otherwise leave the whole page blank).
+std::string json_script_safe(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '<') out += "\\u003c";
+    else out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_html(const nlohmann::json& data) {
@@ -33,7 +46,7 @@ std::string render_html(const nlohmann::json& data) {
   html += "<meta name=\"generator\" content=\"cnnfi " CNNFI_VERSION "\">\n<style>\n" + css + "</style></head>\n<body>\n";
   html += "<noscript><p>This report draws its plots with JavaScript; enable it to see them.</p></noscript>\n";
   html += "<div id=\"report\"></div>\n<pre id=\"cnnfi-selftest\"></pre>\n";
-  html += "<script type=\"application/json\" id=\"cnnfi-data\">" + script_safe(data.dump()) + "</script>\n";
+  html += "<script type=\"application/json\" id=\"cnnfi-data\">" + json_script_safe(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) + "</script>\n";
   html += libs;
   html += "<script>\n" + script_safe(app) + "\n</script>\n</body></html>\n";
   return html;

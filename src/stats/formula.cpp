@@ -26,6 +26,16 @@ namespace {
 // A set of terms during parsing (an expression's value); order of appearance is kept.
 using Terms = std::vector<Term>;
 
+/// A model may have at most this many terms; expansion stops as soon as it passes it (a*b*...*t
+/// over 20 variables would be 2^20 terms, each compared with the others).
+constexpr size_t kMaxTerms = 4096;
+
+/// Thrown when an expansion passes kMaxTerms (or would multiply more than that squared); the
+/// parser turns it into an error naming the position.
+struct TooManyTerms {
+  double count;
+};
+
 void add_term(Terms& out, Term t) {
   for (const auto& u : out)
     if (u.size() == t.size() && std::all_of(t.begin(), t.end(), [&](const Atom& a) {
@@ -33,9 +43,12 @@ void add_term(Terms& out, Term t) {
         }))
       return;
   out.push_back(std::move(t));
+  if (out.size() > kMaxTerms) throw TooManyTerms{static_cast<double>(out.size())};
 }
 
 Terms interact(const Terms& a, const Terms& b) {
+  if (static_cast<double>(a.size()) * static_cast<double>(b.size()) > static_cast<double>(kMaxTerms) * kMaxTerms)
+    throw TooManyTerms{static_cast<double>(a.size()) * static_cast<double>(b.size())};
   Terms out;
   for (const auto& x : a)
     for (const auto& y : b) {
@@ -52,6 +65,16 @@ class Parser {
   explicit Parser(const std::string& s) : s_(s) {}
 
   Formula run() {
+    try {
+      return parse();
+    } catch (const TooManyTerms& e) {
+      bad(fmt::format("the expansion reaches {:.0f} terms (at most {}; each term is one or more columns of the design)",
+                      e.count, kMaxTerms));
+    }
+  }
+
+ private:
+  Formula parse() {
     Formula f;
     f.text = s_;
     skip();
@@ -93,14 +116,12 @@ class Parser {
     if (pos_ != s_.size()) bad(fmt::format("unexpected '{}'", s_[pos_]));
     // R's order: by the number of variables, then by appearance.
     std::stable_sort(terms.begin(), terms.end(), [](const Term& a, const Term& b) { return a.size() < b.size(); });
-    if (terms.size() > 4096) bad(fmt::format("{} terms; at most 4096", terms.size()));
     f.terms = std::move(terms);
     f.intercept = intercept_;
     if (f.terms.empty() && !f.intercept) bad("the model has no terms and no intercept");
     return f;
   }
 
- private:
   // product := power (('*' | ':') power)*
   Terms product() {
     Terms left = power();

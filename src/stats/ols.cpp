@@ -111,6 +111,9 @@ struct AtomColumns {
   std::vector<std::vector<double>> values;  ///< [column][row]
 };
 
+/// The most cells (rows x columns) a design may have: 2e7 cells are 320 MB in extended precision.
+constexpr double kMaxCells = 2e7;
+
 double ipow(double x, int k) {
   double r = 1;
   for (int i = 0; i < k; ++i) r *= x;
@@ -181,6 +184,12 @@ FitResult fit(const Formula& f, const Table& t) {
     if (all_numbers)
       std::sort(levels.begin(), levels.end(), [](const std::string& x, const std::string& y) { return std::stod(x) < std::stod(y); });
     if (levels.size() > 1000) fail("{}: factor '{}' has {} levels; at most 1000", t.source, a.column, levels.size());
+    if (levels.size() < 2)
+      fail("{}: factor '{}' has one level ('{}') on the {} rows used: its effect cannot be estimated; leave it out",
+           t.source, a.name(), levels.empty() ? "" : levels[0], n);
+    if (static_cast<double>(n) * static_cast<double>(levels.size() - 1) > kMaxCells)
+      fail("{}: factor '{}' has {} levels over {} rows: {:.0f} contrast cells, more than the {:.0f} a fit may build", t.source,
+           a.name(), levels.size(), n, static_cast<double>(n) * static_cast<double>(levels.size() - 1), kMaxCells);
     out.factors[a.name()] = levels;
     for (size_t l = 1; l < levels.size(); ++l) {
       std::vector<double> d(static_cast<size_t>(n));
@@ -190,6 +199,23 @@ FitResult fit(const Formula& f, const Table& t) {
     }
     return ac;
   };
+  // The design's size is known from each atom's columns before any product is built: refused,
+  // naming the term that passes the limit, before it is allocated.
+  std::map<std::string, AtomColumns> atoms;
+  double columns = f.intercept ? 1 : 0;
+  for (const auto& term : f.terms) {
+    double c = 1;
+    for (const auto& a : term) {
+      auto it = atoms.find(a.name());
+      if (it == atoms.end()) it = atoms.emplace(a.name(), atom_columns(a)).first;
+      c *= static_cast<double>(it->second.names.size());
+    }
+    columns += c;
+    if (static_cast<double>(n) * columns > kMaxCells)
+      fail("{}: formula '{}': term '{}' has {:.0f} columns; with the terms before it the design would be {} rows x "
+           "{:.0f} columns, more than the {:.0f} cells a fit may build; select rows with --where or use fewer terms",
+           t.source, f.text, term_name(term), c, n, columns, kMaxCells);
+  }
   // The design: intercept, then every term's columns (products over its atoms).
   std::vector<std::string> names;
   std::vector<std::vector<double>> cols;
@@ -198,7 +224,7 @@ FitResult fit(const Formula& f, const Table& t) {
     std::vector<std::string> tn = {""};
     std::vector<std::vector<double>> tv = {std::vector<double>(static_cast<size_t>(n), 1.0)};
     for (const auto& a : term) {
-      const AtomColumns ac = atom_columns(a);
+      const AtomColumns& ac = atoms.at(a.name());
       std::vector<std::string> nn;
       std::vector<std::vector<double>> nv;
       for (size_t i = 0; i < tn.size(); ++i)
@@ -215,9 +241,6 @@ FitResult fit(const Formula& f, const Table& t) {
   }
   const auto p = static_cast<int64_t>(cols.size());
   if (p == 0) fail("formula '{}': no columns", f.text);
-  if (static_cast<double>(n) * static_cast<double>(p) > 2e7)
-    fail("{}: a design of {} rows x {} columns is too large to fit here (at most 20,000,000 cells); select rows with "
-         "--where or use fewer terms", t.source, n, p);
   if (n <= p) fail("{}: {} complete rows for {} coefficients; a fit needs more rows than coefficients", t.source, n, p);
   Mat X(n, p);
   Vec scale(p);

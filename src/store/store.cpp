@@ -239,6 +239,9 @@ void Store::insert_trials(const std::vector<TrialPlan>& trials) {
         models += (j ? "," : "") + fault::to_string(a.model, a.burst);
       }
       if (tp.faults.empty()) fail("{}: internal error: run at trial {} has no faults", path_, tp.trial);
+      const auto m = static_cast<int64_t>(tp.faults.size());
+      if (tp.faults[0].flat_index >= kMaxTensorElements || (tp.run - 1) / m >= kMaxTensorElements - tp.faults[0].flat_index)
+        fail("{}: {} has more elements than the {} a stored run may walk", path_, tp.faults[0].param, kMaxTensorElements);
       const auto& c = tp.faults[0];
       r.bind(1, tp.trial).bind(2, tp.run).bind(3, tp.point).bind(4, tp.x).bind(5, int64_t{tp.rep}).bind(6, c.id)
           .bind(7, c.param).bind(8, c.flat_index).bind(9, int64_t{c.bit}).bind(10, models).run();
@@ -467,7 +470,14 @@ std::vector<TrialPlan> Store::read_runs() const {
       p.faults.push_back(std::move(f));
     }
     if (p.faults.empty() || p.faults.size() > 8) bad("its fault models are missing or too many");
-    if (index > INT64_MAX - p.run / static_cast<int64_t>(p.faults.size())) bad("its indices overflow");
+    // A run is one (tensor, bit) stratum: its trials walk the tensor's elements, so its count
+    // cannot pass the largest tensor cnnfi plans. Checked before any reader expands it (a forged
+    // count would otherwise make every reader walk trillions of trials).
+    const auto m = static_cast<int64_t>(p.faults.size());
+    if (index >= kMaxTensorElements || (p.run - 1) / m >= kMaxTensorElements - index)
+      fail("{}: damaged result store: the run of trials from {}: its count {} from element {} passes the largest "
+           "tensor cnnfi plans ({} elements)",
+           path_, p.trial, p.run, index, kMaxTensorElements);
     end = p.trial + p.run;
     out.push_back(std::move(p));
   }
@@ -547,21 +557,27 @@ void Store::walk(const TrialVisitor& visit, bool with_faults, bool with_results,
   TrialRow r;
   std::vector<fault::WeightFault> faults;
   size_t ri = 0;
-  int64_t rk = 0;  // the next trial of runs[ri]
+  int64_t rk = 0;      // the next trial of runs[ri]
+  int64_t expect = 0;  // trials are numbered 0, 1, 2, ... with no gap (readers index arrays by them)
   for (;;) {
     const int64_t next_row = s_row ? s.i64(0) : INT64_MAX;
     const int64_t next_run = ri < runs.size() ? runs[ri].trial + rk : INT64_MAX;
     if (next_row == INT64_MAX && next_run == INT64_MAX) break;
     if (next_row == next_run)
       fail("{}: damaged result store: trial {} is planned both alone and in a run", path_, next_row);
+    if (std::min(next_row, next_run) != expect)
+      fail("{}: damaged result store: the trials are not numbered in sequence: trial {} follows trial {}", path_,
+           std::min(next_row, next_run), expect - 1);
     r = TrialRow{};
     faults.clear();
     if (next_run < next_row && on_run) {
       if (next_row < runs[ri].trial + runs[ri].run)
         fail("{}: damaged result store: trial {} is planned both alone and in a run", path_, next_row);
+      expect = runs[ri].trial + runs[ri].run;
       on_run(runs[ri++]);
       continue;
     }
+    ++expect;
     if (next_run < next_row) {
       const auto& run = runs[ri];
       r.trial = next_run;

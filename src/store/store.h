@@ -45,6 +45,11 @@ struct TrialPlan {
   int64_t run = 1;
 };
 
+/// The largest tensor a run may walk (elements): a run's count never passes it, so a reader can
+/// refuse a forged count before it expands the run. No CNN weight tensor comes near it (VGG-16's
+/// largest has 1.03e8 elements).
+constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
+
 /// Trial `k` (0 <= k < run) of a run, as a one-fault plan of its own.
 TrialPlan run_trial(const TrialPlan& run, int64_t k);
 /// The trials a plan stands for (runs counted in full).

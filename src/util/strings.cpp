@@ -58,6 +58,13 @@ std::pair<int, int> parse_hw(const std::string& s, const std::string& what) {
   return {static_cast<int>(h), static_cast<int>(w)};
 }
 
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) {

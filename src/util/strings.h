@@ -12,6 +12,9 @@ bool starts_with(const std::string& s, const std::string& prefix);
 std::vector<float> parse_floats(const std::string& s, const std::string& what);
 /// Parses "HxW" (e.g. "32x32"); `what` names the option in the error message.
 std::pair<int, int> parse_hw(const std::string& s, const std::string& what);
+/// A CSV cell as RFC 4180 writes it: quoted (quotes doubled) when it holds a comma, a quote or a
+/// line break, else as it is.
+std::string csv_cell(const std::string& s);
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 
 /// The current time as ISO 8601 UTC, e.g. 2026-11-22T06:41:34Z.
