@@ -100,6 +100,9 @@ const OUTCOME_COLORS = { masked: "#2ca02c", tolerable: "#bcbd22", critical: "#d6
 function errorBars(data, color = "#000", name = "margin") {
   return {
     type: "custom", name, data,
+    // Both ends count towards the value axis's extent (a whisker is never cut at the frame), and
+    // the legend swatch has the whiskers' colour.
+    encode: { x: 0, y: [1, 2] }, itemStyle: { color },
     renderItem(params, api) {
       const lo = api.coord([api.value(0), api.value(1)]), hi = api.coord([api.value(0), api.value(2)]);
       return { type: "group", children: [

@@ -10,7 +10,7 @@ function estimatePlot(id, title, key, label) {
       cs.forEach((c) => {
         const by = Object.fromEntries(c.estimates[key].map((r) => [String(r[label]), r]));
         series.push({ name: c.name, type: "bar", data: cats.map((k) => (by[k] ? by[k].p : null)) });
-        series.push(errorBars(cats.map((k, i) => (by[k] ? [i, by[k].lo, by[k].hi] : [i, null, null]))));
+        series.push(errorBars(cats.map((k, i) => (by[k] ? [i, by[k].lo, by[k].hi] : [i, null, null])), "#000", c.name + " interval"));
         series.push({ name: c.name + " injected n", type: "line", yAxisIndex: 1, data: cats.map((k) => (by[k] ? by[k].n : null)) });
         for (const k of cats) if (by[k]) rows.push([c.name, k, by[k].N, by[k].n, by[k].p, by[k].margin, by[k].lo, by[k].hi]);
       });
