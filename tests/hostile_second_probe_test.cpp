@@ -214,3 +214,12 @@ TEST(HostileSecond, HardenReadsABitSweepOfOneLayer) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("(bit-sweep, 6 trials used)"), std::string::npos) << r.output;  // 3 bits x 2 repetitions
 }
+
+TEST(HostileSecond, AConfidenceThatUnderflowsIsRefusedBeforeTheRun) {
+  // 1e-320 gave t = 0: the campaign ran, then no reader could open its store.
+  test::TempDir d;
+  std::ofstream(d.file("c.yaml")) << "kind: sfi\nmodel: " << lenet() << "\nlimit: 5\nmethod: layer\nconfidence: 1e-320\n";
+  expect_error("run " + d.file("c.yaml") + " -o " + d.file("c.db"), {"c.yaml", "key 'confidence'", "[0.5, 1)"});
+  EXPECT_FALSE(std::filesystem::exists(d.file("c.db")));
+  expect_error("plan --model " + lenet() + " --method layer --confidence 1e-320", {"--confidence", "[0.5, 1)"});
+}

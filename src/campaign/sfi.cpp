@@ -48,7 +48,9 @@ std::shared_ptr<KindOptions> parse_sfi(const Keys& k) {
   if (k.has("error")) o->error = k.real("error", 0, 1, true);
   if (o->error >= 1) k.bad("error", "must be below 1");
   if (k.has("confidence")) o->confidence = k.real("confidence", 0, 1, true);
-  if (o->confidence >= 1) k.bad("confidence", "must be below 1");
+  // Below 0.5 the interval's t is below 0.67 (and reaches 0 where the confidence underflows): no
+  // margin worth stating, and a t of 0 that no store may hold.
+  if (o->confidence >= 1 || o->confidence < 0.5) k.bad("confidence", "must be in [0.5, 1)");
   if (k.has("t")) o->t_given = k.real("t", 0, 100, true);
   if (k.has("criticality")) o->crit = k.parsed("criticality", parse_criticality);
   if (k.has("p_rule")) o->p_rule = k.parsed("p_rule", stats::parse_p_rule);

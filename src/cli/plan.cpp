@@ -48,7 +48,8 @@ void run_plan(const PlanOptions& o) {
     fail("--fault-model: {}", e.what());
   }
   if (!(o.error > 0 && o.error < 1)) fail("--error {}: must be in (0, 1)", o.error);
-  if (!(o.confidence > 0 && o.confidence < 1)) fail("--confidence {}: must be in (0, 1)", o.confidence);
+  if (!(o.confidence >= 0.5 && o.confidence < 1)) fail("--confidence {}: must be in [0.5, 1)", o.confidence);
+  if (!(o.t >= 0 && o.t <= 100)) fail("--t {}: must be in (0, 100]", o.t);
   if (!(o.t >= 0 && o.t <= 100)) fail("--t {}: must be in (0, 100]", o.t);
   c.error = o.error;
   c.confidence = o.confidence;

@@ -60,6 +60,8 @@ void run_validate(const ValidateOptions& o) {
   if (!meta.complete()) fail("{}: the exhaustive campaign has not finished (run it with --resume)", o.store);
   auto cfg = campaign::parse_campaign(meta.config_yaml, meta.config_file);
   cfg.model = meta.model;
+  if (!(o.confidence >= 0.5 && o.confidence < 1)) fail("--confidence {}: must be in [0.5, 1)", o.confidence);
+  if (!(o.t >= 0 && o.t <= 100)) fail("--t {}: must be in (0, 100]", o.t);
   const double t = o.t > 0 ? o.t : stats::t_for_confidence(o.confidence);
   exec::Executor ex(onnx_io::load_model(cfg.model));
   fault::WeightInjector inj(ex, repr::find_format(cfg.format));
