@@ -4,8 +4,8 @@
 // allocation the plan cannot justify.
 #include <filesystem>
 
-#include "cli/commands.h"
 #include "fuzz.h"
+#include "store/merge.h"
 #include "store/store.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cnnfi::store::Store st(a.path(), cnnfi::store::OpenMode::read);
     st.plan_entries();
   });
-  cnnfi::fuzz::expect_clean([&] { cnnfi::cli::merge_stores({a.path(), b.path()}, out); });
+  cnnfi::fuzz::expect_clean([&] { cnnfi::store::merge_stores({a.path(), b.path()}, out); });
   std::error_code ec;
   for (const char* ext : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(out + ext, ec);
   return 0;
