@@ -1,5 +1,7 @@
 #include "campaign/tolerance.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <regex>
 
@@ -21,7 +23,10 @@ std::vector<Tolerance> tolerance(const store::Store& st, double loss) {
     std::smatch m;
     if (!std::regex_match(p.point, m, point) || p.finished == 0) continue;
     if (!curves.count(m[1])) order.push_back(m[1]);
-    curves[m[1]].push_back({std::stod(m[2]), p.top1.mean});
+    const double n = std::strtod(m[2].str().c_str(), nullptr);  // digits only: never throws, huge -> inf
+    if (!std::isfinite(n) || n > 1e15)
+      fail("{}: damaged result store: point '{}' has a fault count out of range", st.path(), p.point);
+    curves[m[1]].push_back({n, p.top1.mean});
   }
   const double golden = golden_top1(st.golden());
   std::map<std::string, int64_t> bits;

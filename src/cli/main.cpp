@@ -1,5 +1,7 @@
 // cnnfi: fault injection for CNNs. Subcommands live in src/cli/, one file each.
 #include <cstdio>
+#include <new>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
@@ -39,6 +41,12 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const c10::Error& e) {
     std::fprintf(stderr, "cnnfi: error: %s\n", e.what_without_backtrace());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // Input sizes are checked where they enter; this names the command if one slipped through.
+    std::string cmd;
+    for (int i = 1; i < argc; ++i) cmd += std::string(i > 1 ? " " : "") + argv[i];
+    std::fprintf(stderr, "cnnfi: error: out of memory running 'cnnfi %s'; nothing more was written\n", cmd.c_str());
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cnnfi: error: %s\n", e.what());
