@@ -6,9 +6,13 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 
+#include "onnx/builder.h"
+#include "onnx/import.h"
 #include "support/support.h"
 #include "util/file.h"
+#include "util/strings.h"
 
 using namespace cnnfi;
 using test::expect_error;
@@ -222,4 +226,52 @@ TEST(HostileSecond, AConfidenceThatUnderflowsIsRefusedBeforeTheRun) {
   expect_error("run " + d.file("c.yaml") + " -o " + d.file("c.db"), {"c.yaml", "key 'confidence'", "[0.5, 1)"});
   EXPECT_FALSE(std::filesystem::exists(d.file("c.db")));
   expect_error("plan --model " + lenet() + " --method layer --confidence 1e-320", {"--confidence", "[0.5, 1)"});
+}
+
+TEST(HostileSecond, NamesThatWouldBreakAWriterAreRefusedOrEscaped) {
+  test::TempDir d;
+  // A node name that is not UTF-8: refused at import by position, not in a JSON writer.
+  onnx::ModelProto m;
+  {
+    std::ifstream in(lenet(), std::ios::binary);
+    ASSERT_TRUE(m.ParseFromIstream(&in));
+  }
+  m.mutable_graph()->mutable_node(0)->set_name(std::string("conv\xff\xfe", 6));
+  onnx_io::save_model(m, d.file("bad-name.onnx"));
+  expect_error("info " + d.file("bad-name.onnx"), {"bad-name.onnx", "the name of node 0", "not valid UTF-8"});
+  // A node named like HTML that opens a comment: the report's data must not end its script.
+  m.mutable_graph()->mutable_node(0)->set_name("<!--<script>");
+  onnx_io::save_model(m, d.file("html-name.onnx"));
+  std::filesystem::copy_file(models() + "lenet5-fmnist.card.json", d.file("html-name.card.json"));
+  std::ofstream(d.file("c.yaml")) << "kind: bit-sweep\nmodel: html-name.onnx\nlimit: 10\nbits: 31\nrepetitions: 1\n"
+                                     "faults_per_bit: 2\n";
+  ASSERT_EQ(test::run_cnnfi("run " + d.file("c.yaml") + " -o " + d.file("c.db")).exit_code, 0);
+  ASSERT_EQ(test::run_cnnfi("report " + d.file("c.db") + " -o " + d.file("r.html")).exit_code, 0);
+  const std::string html = read_file(d.file("r.html"));
+  const auto data = html.find("id=\"cnnfi-data\">");
+  ASSERT_NE(data, std::string::npos);
+  const std::string json = html.substr(data, html.find("</script>", data) - data);
+  EXPECT_EQ(json.find("<!--"), std::string::npos);
+  EXPECT_NE(json.find("\\u003c!--\\u003cscript>"), std::string::npos);
+  // CSV cells with commas and quotes are quoted as RFC 4180 writes them.
+  EXPECT_EQ(csv_cell("layer=a,b \"x\""), "\"layer=a,b \"\"x\"\"\"");
+  EXPECT_EQ(csv_cell("bit=3"), "bit=3");
+}
+
+TEST(HostileSecond, MpiRanksNeverDeleteTheModelOrTheCampaign) {
+  if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "mpirun is not installed";
+  const std::string launch = "mpirun --allow-run-as-root --oversubscribe --mca btl_vader_single_copy_mechanism none -np 2 ";
+  if (std::system((launch + "true >/dev/null 2>&1").c_str()) != 0) GTEST_SKIP() << "mpirun cannot start 2 ranks here";
+  test::TempDir d;
+  std::filesystem::copy_file(lenet(), d.file("m.onnx"));
+  std::filesystem::copy_file(models() + "lenet5-fmnist.card.json", d.file("m.card.json"));
+  std::ofstream(d.file("c.yaml")) << "kind: single\nmodel: m.onnx\nlimit: 10\ncount: 4\n";
+  const std::string model = read_file(d.file("m.onnx")), yaml = read_file(d.file("c.yaml"));
+  for (const std::string target : {"m.onnx", "c.yaml"}) {
+    const int rc = std::system((launch + test::cnnfi_binary() + " run " + d.file("c.yaml") + " --resume -o " +
+                                d.file(target) + " >/dev/null 2>&1").c_str());
+    EXPECT_NE(rc, 0) << target;
+  }
+  EXPECT_EQ(read_file(d.file("m.onnx")), model);
+  EXPECT_EQ(read_file(d.file("c.yaml")), yaml);
 }
