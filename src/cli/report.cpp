@@ -42,10 +42,7 @@ void write_report(const std::vector<std::string>& stores, const std::string& out
                    c["store"].get<std::string>().c_str(), static_cast<long long>(c["finished"].get<int64_t>()),
                    static_cast<long long>(c["planned"].get<int64_t>()));
   const std::string html = report::render_html(data);
-  std::ofstream out(output, std::ios::binary);
-  if (!out) fail("{}: cannot write the report", output);
-  out << html;
-  if (!out) fail("{}: write failed", output);
+  write_file_atomic(output, html);  // a failed write leaves no half report (nor an old one half replaced)
 }
 
 namespace {

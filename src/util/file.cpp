@@ -35,6 +35,18 @@ void refuse_overwrite(const std::string& output, const std::vector<std::string>&
 
 void write_file_atomic(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
+  {
+    // A device or pipe (/dev/stdout, a FIFO) is written as it is: never renamed over.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      std::ofstream out(path, std::ios::binary);
+      if (!out) fail("{}: cannot write: {}", path, std::strerror(errno));
+      out << text;
+      out.flush();
+      if (!out) fail("{}: write error", path);
+      return;
+    }
+  }
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
