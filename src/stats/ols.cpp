@@ -113,6 +113,8 @@ struct AtomColumns {
 
 /// The most cells (rows x columns) a design may have: 2e7 cells are 320 MB in extended precision.
 constexpr double kMaxCells = 2e7;
+/// The most n p^2 a fit may cost (QR of the design).
+constexpr double kMaxWork = 5e10;
 
 double ipow(double x, int k) {
   double r = 1;
@@ -242,6 +244,12 @@ FitResult fit(const Formula& f, const Table& t) {
   const auto p = static_cast<int64_t>(cols.size());
   if (p == 0) fail("formula '{}': no columns", f.text);
   if (n <= p) fail("{}: {} complete rows for {} coefficients; a fit needs more rows than coefficients", t.source, n, p);
+  // QR costs about n p^2 operations in extended precision (some 1e9 a second here): a design that
+  // fits in memory can still take hours. Refused with its size beyond about a minute's work.
+  if (static_cast<double>(n) * static_cast<double>(p) * static_cast<double>(p) > kMaxWork)
+    fail("{}: a design of {} rows x {} columns needs about {:.1e} operations to solve, more than the {:.0e} a fit may "
+         "take; select rows with --where or use fewer terms",
+         t.source, n, p, static_cast<double>(n) * static_cast<double>(p) * static_cast<double>(p), kMaxWork);
   Mat X(n, p);
   Vec scale(p);
   for (int64_t j = 0; j < p; ++j) {
