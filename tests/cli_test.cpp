@@ -77,6 +77,10 @@ TEST(Cli, BadPreprocessingAndSpec) {
   expect_error("eval --model " + lenet() + " --data fashion-mnist:validation", {"fashion-mnist:validation"});
   expect_error("eval --model " + lenet() + " --data fashion-mnist:test --channels 3 --limit 4", {"input 'input'"});
   expect_error("train --arch vgg99 --data fashion-mnist:test --epochs 1 -o /tmp/x.onnx", {"vgg99", "resnet20"});
+  // Non-finite normalisation and padding that could never be allocated, on every command that takes the flags.
+  expect_error("eval --model " + lenet() + " --data fashion-mnist:test --limit 4 --mean nan", {"mean", "finite", "nan"});
+  expect_error("info " + lenet() + " --quantized --calibration-images 4 --std inf", {"std", "finite", "inf"});
+  expect_error("eval --model " + lenet() + " --data fashion-mnist:test --limit 4 --pad 99999999", {"pad", "[0, 1024]"});
 }
 
 TEST(Cli, EvalJsonHasTheDocumentedKeys) {

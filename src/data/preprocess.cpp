@@ -1,5 +1,7 @@
 #include "data/preprocess.h"
 
+#include <cmath>
+
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
@@ -34,9 +36,11 @@ at::Tensor Preprocess::apply(const at::Tensor& batch) const {
 
 void Preprocess::validate(const std::string& where) const {
   for (float s : std)
-    if (!(s > 0)) fail("{}: std values must be > 0, got {}", where, s);
+    if (!(s > 0) || !std::isfinite(s)) fail("{}: std values must be finite and > 0, got {}", where, s);
+  for (float m : mean)
+    if (!std::isfinite(m)) fail("{}: mean values must be finite, got {}", where, m);
   if (mean.empty() || std.empty()) fail("{}: mean and std need at least one value", where);
-  if (pad < 0) fail("{}: pad must be >= 0, got {}", where, pad);
+  if (pad < 0 || pad > kMaxPad) fail("{}: pad must be in [0, {}], got {}", where, kMaxPad, pad);
   if (channels != 0 && channels != 1 && channels != 3) fail("{}: channels must be 1 or 3, got {}", where, channels);
 }
 

@@ -11,6 +11,10 @@
 
 namespace cnnfi::data {
 
+/// The most zero padding around an image (pixels a side): more is no CNN input, and the padded
+/// batch would not fit in memory.
+constexpr int kMaxPad = 1024;
+
 struct Preprocess {
   std::vector<float> mean{0.0f};  ///< one value, or one per channel
   std::vector<float> std{1.0f};

@@ -26,7 +26,12 @@ double Progress::line_interval() {
   if (!v || !*v) return 10.0;
   char* end = nullptr;
   const double s = std::strtod(v, &end);
-  return end && *end == '\0' && std::isfinite(s) && s >= 0 ? s : 10.0;
+  if (end && *end == '\0' && std::isfinite(s) && s >= 0 && s <= 86400) return s;
+  static bool warned = false;  // said once per process, not per progress line
+  if (!warned)
+    std::fprintf(stderr, "warning: CNNFI_PROGRESS_SECONDS '%s' is not a number of seconds in [0, 86400]; using 10\n", v);
+  warned = true;
+  return 10.0;
 }
 
 Progress::Progress(std::string label, int64_t total, std::string unit)
