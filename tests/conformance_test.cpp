@@ -157,7 +157,7 @@ TEST(Conformance, OnnxBackendNodeTests) {
   for (const auto& f : failures) std::printf("  FAIL %s\n", f.c_str());
   for (const auto& s : stale) std::printf("  note: skipped case %s passes now; remove it from the list\n", s.c_str());
   for (const auto& e : ops::op_table())
-    if (!per_op.count(e.op_type)) std::printf("  note: no passing case exercises %s\n", e.op_type);
+    if (std::string(e.domain).empty() && !per_op.count(e.op_type)) std::printf("  note: no passing case exercises %s\n", e.op_type);
   EXPECT_TRUE(failures.empty());
   EXPECT_GT(passed, 100);
 }

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <onnx/onnx_pb.h>
 
+#include "onnx/qonnx.h"
 #include "onnx/tensor.h"
 #include "ops/op.h"
 #include "util/error.h"
@@ -37,10 +38,16 @@ int add_value(Graph& g, const std::string& name, ValueKind kind) {
   return idx;
 }
 
-std::string supported_ops() {
-  std::vector<std::string> names;
-  for (const auto& e : ops::op_table()) names.emplace_back(e.op_type);
-  return join(names, ", ");
+/// Float initializers read only as a QONNX quantiser's parameters (scale, zero point, bit widths,
+/// exponent and mantissa widths, bias, max_val): constants of the quantiser, not weight memory.
+std::set<std::string> quantiser_parameters(const onnx::GraphProto& gp) {
+  std::set<std::string> params, other;
+  for (const auto& n : gp.node())
+    for (int k = 0; k < n.input_size(); ++k)
+      (k > 0 && onnx_io::is_qonnx_domain(n.domain()) ? params : other).insert(n.input(k));
+  for (const auto& o : gp.output()) other.insert(o.name());
+  for (const auto& name : other) params.erase(name);
+  return params;
 }
 
 }  // namespace
@@ -56,10 +63,12 @@ std::shared_ptr<Graph> plan(std::shared_ptr<onnx::ModelProto> model, const std::
   g->opset = opsets.count("") ? opsets[""] : 0;
 
   // Initializers: float ones are weights (stored parameter memory), others plan-time constants.
+  const std::set<std::string> qparams = quantiser_parameters(gp);
   for (const auto& init : gp.initializer()) {
     if (g->by_name.count(init.name())) fail("{}: initializer '{}' is defined twice", file, init.name());
     at::Tensor t = onnx_io::to_tensor(init, file);
-    const int v = add_value(*g, init.name(), is_float(t.scalar_type()) ? ValueKind::weight : ValueKind::constant);
+    const bool weight = is_float(t.scalar_type()) && !qparams.count(init.name());
+    const int v = add_value(*g, init.name(), weight ? ValueKind::weight : ValueKind::constant);
     g->values[v].shape = t.sizes().vec();
     g->values[v].shape_known = true;
     g->tensors[v] = t;
@@ -83,9 +92,11 @@ std::shared_ptr<Graph> plan(std::shared_ptr<onnx::ModelProto> model, const std::
     n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
     n.name = np.name().empty() ? fmt::format("{}_{}", np.op_type(), i) : np.name();
     n.opset = opsets.count(n.domain) ? opsets[n.domain] : 0;
-    if (!n.domain.empty() || !ops::find_op(n.op_type))
-      fail("{}: {}: operator '{}' is not supported by cnnfi; supported operators (domain ai.onnx): {}", file,
-           n.describe(), n.domain.empty() ? n.op_type : n.domain + "." + n.op_type, supported_ops());
+    if (!ops::find_op_entry(n.op_type, n.domain))
+      fail("{}: {}: operator '{}' is not supported by cnnfi; supported operators (domain ai.onnx): {}; QONNX "
+           "quantisers (domains {}): {}",
+           file, n.describe(), n.domain.empty() ? n.op_type : n.domain + "." + n.op_type, ops::op_names(""),
+           onnx_io::qonnx_domains(), ops::op_names("qonnx"));
     for (const auto& out : np.output()) {
       if (out.empty()) {
         n.outputs.push_back(-1);

@@ -38,10 +38,12 @@ class ModelBuilder {
   /// Adds an initializer and returns its name.
   std::string initializer(const std::string& name, const at::Tensor& value);
   /// Adds a node with one output named `out` (or "<name>_out" when empty); returns the output name.
+  /// `domain` empty: ONNX's default domain (a QONNX domain is not imported: Brevitas does not either).
   std::string node(const std::string& op, const std::string& name, const std::vector<std::string>& inputs,
-                   const std::vector<Attr>& attrs = {}, std::string out = "");
-  /// The finished, checked model.
-  onnx::ModelProto finish();
+                   const std::vector<Attr>& attrs = {}, std::string out = "", const std::string& domain = "");
+  /// The finished model, checked by the ONNX checker unless `check` is false (a model written as
+  /// another tool writes it, for the importer to check).
+  onnx::ModelProto finish(bool check = true);
 
  private:
   std::unique_ptr<onnx::ModelProto> model_;

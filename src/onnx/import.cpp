@@ -9,6 +9,7 @@
 
 #include "graph/plan.h"
 #include "onnx/precheck.h"
+#include "onnx/qonnx.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -37,6 +38,7 @@ int default_opset(const onnx::ModelProto& m) {
 
 std::shared_ptr<graph::Graph> load_model_proto(const onnx::ModelProto& in, const std::string& name) {
   auto model = std::make_shared<onnx::ModelProto>(in);
+  prepare_qonnx(*model, name);
   try {
     onnx::checker::check_model(*model);
   } catch (const std::exception& e) {

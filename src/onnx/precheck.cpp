@@ -7,6 +7,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "onnx/qonnx.h"
 #include "ops/op.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -45,12 +46,11 @@ void check_attributes(const onnx::ModelProto& model, const std::string& file) {
     const auto& n = g.node(i);
     const int64_t opset = opsets.count(n.domain() == "ai.onnx" ? "" : n.domain()) ? opsets[n.domain() == "ai.onnx" ? "" : n.domain()] : 0;
     const bool default_domain = n.domain().empty() || n.domain() == "ai.onnx";
-    if (!default_domain || !ops::find_op(n.op_type())) {
-      std::vector<std::string> names;
-      for (const auto& e : ops::op_table()) names.emplace_back(e.op_type);
-      fail("{}: operator '{}' is not supported by cnnfi; supported operators (domain ai.onnx): {}", where(file, n, i, opset),
-           default_domain ? n.op_type() : n.domain() + "." + n.op_type(), join(names, ", "));
-    }
+    if (!ops::find_op_entry(n.op_type(), n.domain()))
+      fail("{}: operator '{}' is not supported by cnnfi; supported operators (domain ai.onnx): {}; QONNX quantisers "
+           "(domains {}): {}",
+           where(file, n, i, opset), default_domain ? n.op_type() : n.domain() + "." + n.op_type(), ops::op_names(""),
+           qonnx_domains(), ops::op_names("qonnx"));
     for (const auto& a : n.attribute()) {
       for (const auto& r : kIntRules) {
         if (a.name() != r.name) continue;
@@ -166,7 +166,10 @@ void fill_kernel_shapes(onnx::ModelProto& model, const std::string& file) {
     for (int hops = 0; hops < 8 && !inits.count(w) && producer.count(w); ++hops) {
       const auto* p = producer.at(w);
       const std::string& op = p->op_type();
-      if ((op != "Identity" && op != "Cast" && op != "DequantizeLinear" && op != "QuantizeLinear") || p->input_size() < 1) break;
+      const bool quantiser = op == "DequantizeLinear" || op == "QuantizeLinear" ||
+                             (is_qonnx_domain(p->domain()) && (op == "Quant" || op == "IntQuant" || op == "BipolarQuant" ||
+                                                               op == "FloatQuant" || op == "Trunc"));
+      if ((op != "Identity" && op != "Cast" && !quantiser) || p->input_size() < 1) break;
       w = p->input(0);
     }
     std::vector<int64_t> dims;

@@ -2,7 +2,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "onnx/qonnx.h"
 #include "onnx/tensor.h"
+#include "util/strings.h"
 
 namespace cnnfi::ops {
 
@@ -61,6 +63,8 @@ at::Tensor OpContext::attr_tensor(const std::string& name) const {
   return onnx_io::to_tensor(a->t(), graph_.file);
 }
 
+std::string OpContext::where() const { return fmt::format("{}: {}", graph_.file, node_.describe()); }
+
 void OpContext::error(const std::string& message) const {
   fail("{}: {}: {}", graph_.file, node_.describe(), message);
 }
@@ -95,8 +99,24 @@ const std::vector<OpEntry>& op_table() {
 #define CNNFI_OP(name, weight, bias) {#name, &make_##name, weight, bias},
 #include "ops/op_list.def"
 #undef CNNFI_OP
+#define CNNFI_QONNX_OP(name) {#name, &make_##name, -1, -1, "qonnx"},
+#include "ops/qonnx_op_list.def"
+#undef CNNFI_QONNX_OP
   };
   return table;
+}
+
+const OpEntry* find_op_entry(const std::string& op_type, const std::string& domain) {
+  const std::string want = domain.empty() || domain == "ai.onnx" ? "" : onnx_io::is_qonnx_domain(domain) ? "qonnx" : "?";
+  const auto* e = find_op_entry(op_type);
+  return e && want == e->domain ? e : nullptr;
+}
+
+std::string op_names(const std::string& table_domain) {
+  std::vector<std::string> names;
+  for (const auto& e : op_table())
+    if (table_domain == e.domain) names.emplace_back(e.op_type);
+  return join(names, ", ");
 }
 
 const OpEntry* find_op_entry(const std::string& op_type) {

@@ -68,6 +68,8 @@ class OpContext {
   std::vector<float> attr_floats(const std::string& name, std::vector<float> dflt = {}) const;
   at::Tensor attr_tensor(const std::string& name) const;  ///< throws if absent
 
+  /// "<file>: <node description>", for messages a kernel raises at run time.
+  std::string where() const;
   /// Throws cnnfi::Error "<file>: <node description>: <message>".
   [[noreturn]] void error(const std::string& message) const;
 
@@ -97,17 +99,27 @@ struct OpEntry {
   Factory factory;
   int weight_input = -1;  ///< the input holding the layer's weight (-1: not a weighted layer)
   int bias_input = -1;    ///< the input holding its bias (-1: none)
+  const char* domain = "";  ///< "" for ONNX's default domain, "qonnx" for the QONNX quantisers
 };
 
-/// The operator table (ONNX default domain), from op_list.def: the one source of truth.
+/// The operator table, from op_list.def (ONNX default domain) and qonnx_op_list.def (QONNX
+/// quantisers): the one source of truth. Operator names are unique across both.
 const std::vector<OpEntry>& op_table();
 /// The factory for `op_type`, or nullptr.
 Factory find_op(const std::string& op_type);
 /// The table entry of `op_type`, or nullptr.
 const OpEntry* find_op_entry(const std::string& op_type);
+/// The table entry of `op_type` in the node domain `domain` ("", "ai.onnx", or one of the QONNX
+/// domain names of onnx/qonnx.h), or nullptr when that domain has no such operator.
+const OpEntry* find_op_entry(const std::string& op_type, const std::string& domain);
+/// The operator names of one table domain ("" or "qonnx"), comma-separated, for messages.
+std::string op_names(const std::string& table_domain);
 
 #define CNNFI_OP(name, weight, bias) KernelFn make_##name(const OpContext& ctx);
 #include "ops/op_list.def"
 #undef CNNFI_OP
+#define CNNFI_QONNX_OP(name) KernelFn make_##name(const OpContext& ctx);
+#include "ops/qonnx_op_list.def"
+#undef CNNFI_QONNX_OP
 
 }  // namespace cnnfi::ops

@@ -1,0 +1,222 @@
+// QONNX import (issue 24, part 1): the quantisers Brevitas and FINN write, built by hand as those
+// tools write them (no opset_import for onnx.brevitas), against values worked out from the QONNX
+// specification (docs/qonnx-custom-ops/ of the qonnx repository): its rounding-mode table, the
+// integer ranges of (bit width, signed, narrow), Trunc's versions, OCP FP8's E4M3 and E5M2.
+#include <cmath>
+
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include "exec/executor.h"
+#include "graph/graph.h"
+#include "onnx/builder.h"
+#include "onnx/import.h"
+#include "support/support.h"
+#include "util/error.h"
+
+using namespace cnnfi;
+using onnx_io::Attr;
+using test::error_of;
+
+namespace {
+
+const char* const kDomains[] = {"onnx.brevitas", "qonnx.custom_op.general", "finn.custom_op.general"};
+
+at::Tensor vec(std::vector<float> v) { return at::tensor(v, at::kFloat); }
+
+/// One QONNX node `op` on input x of shape `shape`; params are initializers named p1, p2, ...
+/// (an undefined tensor leaves that input out entirely).
+std::shared_ptr<graph::Graph> one_node(const std::string& op, const std::vector<int64_t>& shape,
+                                       const std::vector<at::Tensor>& params, const std::vector<Attr>& attrs = {},
+                                       const std::string& domain = "onnx.brevitas", int opset = 11) {
+  onnx_io::ModelBuilder b("q", opset);
+  b.input("x", shape);
+  std::vector<std::string> ins{"x"};
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].defined()) ins.push_back(b.initializer("p" + std::to_string(i + 1), params[i]));
+  b.node(op, "q0", ins, attrs, "y", domain);
+  b.output("y", shape);
+  return onnx_io::load_model_proto(b.finish(false), "q.onnx");
+}
+
+at::Tensor run1(const std::shared_ptr<graph::Graph>& g, const at::Tensor& x) {
+  exec::Executor ex(g);
+  return ex.run({x})[0];
+}
+
+void expect_values(const at::Tensor& got, const std::vector<float>& want, const std::string& what) {
+  ASSERT_EQ(got.numel(), static_cast<int64_t>(want.size())) << what;
+  const at::Tensor g = got.reshape({-1}).to(at::kFloat).contiguous();
+  for (size_t i = 0; i < want.size(); ++i) {
+    const float v = g[static_cast<int64_t>(i)].item<float>();
+    if (std::isnan(want[i])) EXPECT_TRUE(std::isnan(v)) << what << " [" << i << "]";
+    else EXPECT_EQ(v, want[i]) << what << " [" << i << "]";
+  }
+}
+
+const std::vector<float> kTable = {5.5f, 2.5f, 1.6f, 1.1f, 1.0f, -1.0f, -1.1f, -1.6f, -2.5f, -5.5f};
+
+}  // namespace
+
+// The specification's rounding table, column by column, in every domain and under both names.
+TEST(Qonnx, QuantRoundingModesFollowTheSpecificationTable) {
+  const std::vector<std::pair<std::string, std::vector<float>>> table = {
+      {"ROUND", {6, 2, 2, 1, 1, -1, -1, -2, -2, -6}},     {"CEIL", {6, 3, 2, 2, 1, -1, -1, -1, -2, -5}},
+      {"FLOOR", {5, 2, 1, 1, 1, -1, -2, -2, -3, -6}},     {"UP", {6, 3, 2, 2, 1, -1, -2, -2, -3, -6}},
+      {"DOWN", {5, 2, 1, 1, 1, -1, -1, -1, -2, -5}},      {"HALF_UP", {6, 3, 2, 1, 1, -1, -1, -2, -3, -6}},
+      {"half_down", {5, 2, 2, 1, 1, -1, -1, -2, -2, -5}},
+  };
+  for (const char* domain : kDomains)
+    for (const char* op : {"Quant", "IntQuant"})
+      for (const auto& [mode, want] : table) {
+        auto g = one_node(op, {1, 10}, {at::scalar_tensor(1.0f), at::scalar_tensor(0.0f), at::scalar_tensor(8.0f)},
+                          {Attr::Str("rounding_mode", mode)}, domain);
+        expect_values(run1(g, vec(kTable).reshape({1, 10})), want, std::string(domain) + " " + op + " " + mode);
+      }
+}
+
+// Integer ranges: 1, 2, 4 and 8 bits, signed and unsigned, narrow or not. Inputs far outside the
+// range land on its ends; 1-bit signed is bipolar (+-1), as QONNX executes Brevitas' 1-bit Quant.
+TEST(Qonnx, QuantClampsToTheRangeOfItsBitWidthSignednessAndNarrowness) {
+  struct Case {
+    int bits, is_signed, narrow;
+    float lo, hi;
+  };
+  const Case cases[] = {
+      {1, 0, 0, 0, 1},    {2, 1, 0, -2, 1},    {2, 1, 1, -1, 1},     {2, 0, 0, 0, 3},    {2, 0, 1, 0, 2},
+      {4, 1, 0, -8, 7},   {4, 1, 1, -7, 7},    {4, 0, 0, 0, 15},     {4, 0, 1, 0, 14},   {8, 1, 0, -128, 127},
+      {8, 1, 1, -127, 127}, {8, 0, 0, 0, 255}, {8, 0, 1, 0, 254},   {16, 1, 0, -32768, 32767},
+  };
+  for (const auto& c : cases) {
+    const std::string what = fmt::format("{} bits signed {} narrow {}", c.bits, c.is_signed, c.narrow);
+    auto g = one_node("Quant", {1, 3},
+                      {at::scalar_tensor(0.5f), at::scalar_tensor(0.0f), at::tensor(int32_t(c.bits), at::kInt)},
+                      {Attr::Int("signed", c.is_signed), Attr::Int("narrow", c.narrow)});
+    // x / 0.5 = -2e5, 2e5, 0.5 (-> 0 half to even)
+    expect_values(run1(g, vec({-1e5f, 1e5f, 0.25f}).reshape({1, 3})), {c.lo * 0.5f, c.hi * 0.5f, 0.0f}, what);
+  }
+  auto bipolar = one_node("Quant", {1, 4}, {at::scalar_tensor(0.25f), at::scalar_tensor(0.0f), at::scalar_tensor(1.0f)});
+  expect_values(run1(bipolar, vec({-3, -0.01f, 0, 2}).reshape({1, 4})), {-0.25f, -0.25f, 0.25f, 0.25f}, "1-bit signed");
+}
+
+// Per-channel scales and a zero point (unsigned 8-bit around 128).
+TEST(Qonnx, QuantScalesPerChannelAndShiftsByTheZeroPoint) {
+  auto g = one_node("Quant", {2, 3}, {vec({1.0f, 0.5f}).reshape({2, 1}), at::scalar_tensor(0.0f), at::scalar_tensor(4.0f)});
+  expect_values(run1(g, vec({0.6f, 9, -9, 0.6f, 9, -9}).reshape({2, 3})), {1, 7, -8, 0.5f, 3.5f, -4}, "per channel");
+  auto z = one_node("Quant", {1, 4}, {at::scalar_tensor(0.25f), at::scalar_tensor(128.0f), at::scalar_tensor(8.0f)},
+                    {Attr::Int("signed", 0)});
+  // x / 0.25 + 128: 130.5 -> 130, 131.5 -> 132 (half to even), -40 -> 0 (clamped), 200 -> 255
+  expect_values(run1(z, vec({0.625f, 0.875f, -42, 50}).reshape({1, 4})), {0.5f, 1.0f, -32, 31.75f}, "zero point");
+}
+
+TEST(Qonnx, BipolarQuantSignsTimesScale) {
+  auto g = one_node("BipolarQuant", {2, 3}, {vec({0.25f, 2.0f}).reshape({2, 1})}, {}, "qonnx.custom_op.general");
+  expect_values(run1(g, vec({-0.0f, -1e-9f, 3, 0, -7, 1}).reshape({2, 3})), {0.25f, -0.25f, 0.25f, 2, -2, 2}, "bipolar");
+}
+
+// Trunc version 1 (5 inputs), version 2 (6) and the current signature (7; out_zeropt unused).
+TEST(Qonnx, TruncDropsLowBitsInEachVersion) {
+  const at::Tensor one = at::scalar_tensor(1.0f), zero = at::scalar_tensor(0.0f), in8 = at::scalar_tensor(8.0f),
+                   out4 = at::scalar_tensor(4.0f), out_scale = at::scalar_tensor(16.0f);
+  const at::Tensor x = vec({37, -37, 1000, -1000}).reshape({1, 4});
+  // version 1: round(x) / 2^(8-4), FLOOR by default, no clamp, times the input scale
+  expect_values(run1(one_node("Trunc", {1, 4}, {one, zero, in8, out4}), x), {2, -3, 62, -63}, "v1 floor");
+  expect_values(run1(one_node("Trunc", {1, 4}, {one, zero, in8, out4}, {Attr::Str("rounding_mode", "ROUND")}), x),
+                {2, -2, 62, -62}, "v1 round");
+  // version 2: t = 2^round(log2(16 / 1)) = 16, clamp to signed 4-bit [-8, 7], times out_scale 16
+  expect_values(run1(one_node("Trunc", {1, 4}, {one, zero, in8, out_scale, out4}), x), {32, -48, 112, -128}, "v2");
+  expect_values(run1(one_node("Trunc", {1, 4}, {one, zero, in8, out_scale, out4}, {Attr::Int("narrow", 1)}), x),
+                {32, -48, 112, -112}, "v2 narrow");
+  expect_values(run1(one_node("Trunc", {1, 4}, {one, zero, in8, out_scale, zero, out4}), x), {32, -48, 112, -128},
+                "7 inputs");
+}
+
+// FP8 as OCP defines it: E4M3 (bias 7, max 448) and E5M2 (bias 15, max 57344).
+TEST(Qonnx, FloatQuantRoundsToMinifloatGrids) {
+  const auto e4m3 = [](std::vector<Attr> attrs) {
+    return one_node("FloatQuant", {1, 8},
+                    {at::scalar_tensor(1.0f), at::scalar_tensor(4.0f), at::scalar_tensor(3.0f), at::scalar_tensor(7.0f),
+                     at::scalar_tensor(448.0f)},
+                    std::move(attrs), "qonnx.custom_op.general");
+  };
+  const at::Tensor x = vec({1.0f, 1.1f, 0.3f, 500, -500, 1e-4f, 17, 0.0029296875f}).reshape({1, 8});
+  // 1.1 -> grid 1/8: 1.125; 0.3 -> grid 1/32: 0.3125; 17 -> grid 2: 8.5 -> 8 -> 16 (half to even);
+  // 1e-4 -> below the subnormal step 2^-9: 0; 1.5 * 2^-9 -> 2 * 2^-9 (half to even)
+  expect_values(run1(e4m3({}), x), {1, 1.125f, 0.3125f, 448, -448, 0, 16, 0.00390625f}, "E4M3");
+  const float nan = NAN, inf = INFINITY;
+  expect_values(run1(e4m3({Attr::Int("saturation", 0), Attr::Int("has_nan", 1)}), x),
+                {1, 1.125f, 0.3125f, nan, nan, 0, 16, 0.00390625f}, "E4M3 NaN");
+  expect_values(run1(e4m3({Attr::Int("saturation", 0), Attr::Int("has_infinity", 1)}), x),
+                {1, 1.125f, 0.3125f, inf, -inf, 0, 16, 0.00390625f}, "E4M3 inf");
+  auto e5m2 = one_node("FloatQuant", {1, 3},
+                       {at::scalar_tensor(0.5f), at::scalar_tensor(5.0f), at::scalar_tensor(2.0f),
+                        at::scalar_tensor(15.0f), at::scalar_tensor(57344.0f)},
+                       {}, "finn.custom_op.general");
+  // x / 0.5: 6.6 -> grid 1: 7 -> 3.5; 1e6 -> 57344 -> 28672; 0.75 -> 0.75 (grid 1/8) -> 0.375
+  expect_values(run1(e5m2, vec({3.3f, 5e5f, 0.375f}).reshape({1, 3})), {3.5f, 28672, 0.375f}, "E5M2");
+}
+
+// A Brevitas export: Quant on the weight and on the activation, no opset_import for onnx.brevitas.
+// The checker and shape inference accept it, the Conv's output shape is inferred through the
+// quantisers, and the scale, zero point and bit width are quantiser constants, not weight memory.
+TEST(Qonnx, BrevitasStyleConvImportsWithShapesThroughTheQuantisers) {
+  onnx_io::ModelBuilder b("brevitas", 11);
+  b.input("x", {-1, 1, 6, 6});
+  const std::string s = b.initializer("s", at::scalar_tensor(0.125f));
+  const std::string ws = b.initializer("ws", at::full({2, 1, 1, 1}, 0.25f));
+  const std::string z = b.initializer("z", at::scalar_tensor(0.0f));
+  const std::string bw = b.initializer("bw", at::scalar_tensor(4.0f));
+  const std::string w = b.initializer("w", at::randn({2, 1, 3, 3}));
+  b.node("Quant", "in_q", {"x", s, z, bw}, {Attr::Int("signed", 1), Attr::Int("narrow", 0), Attr::Str("rounding_mode", "ROUND")}, "xq", "onnx.brevitas");
+  b.node("Quant", "w_q", {w, ws, z, bw}, {Attr::Int("narrow", 1)}, "wq", "onnx.brevitas");
+  b.node("Conv", "conv", {"xq", "wq"}, {}, "y");
+  b.output("y", {-1, 2, 4, 4});
+  onnx::ModelProto m = b.finish(false);
+  ASSERT_EQ(m.opset_import_size(), 1);
+  auto g = onnx_io::load_model_proto(m, "brevitas.onnx");
+  const auto& wq = g->values[g->value("wq")];
+  EXPECT_TRUE(wq.shape_known);
+  EXPECT_EQ(wq.shape, (std::vector<int64_t>{2, 1, 3, 3}));
+  for (const char* p : {"s", "ws", "z", "bw"}) EXPECT_EQ(g->values[g->value(p)].kind, graph::ValueKind::constant) << p;
+  EXPECT_EQ(g->values[g->value("w")].kind, graph::ValueKind::weight);
+  const at::Tensor x = at::randn({3, 1, 6, 6});
+  const at::Tensor xq = at::clamp(at::round(x / 0.125), -8, 7) * 0.125;
+  const at::Tensor wqv = at::clamp(at::round(g->tensors.at(g->value("w")) / 0.25), -7, 7) * 0.25;
+  EXPECT_TRUE(at::allclose(run1(g, x), at::conv2d(xq, wqv), 1e-5, 1e-5));
+}
+
+// Every new input that makes no sense is refused at import, naming the node and the value.
+TEST(Qonnx, NonsenseParametersAreRefusedNamingTheNodeAndValue) {
+  const at::Tensor one = at::scalar_tensor(1.0f), zero = at::scalar_tensor(0.0f), b8 = at::scalar_tensor(8.0f);
+  const auto refuse = [&](const std::string& op, std::vector<at::Tensor> params, std::vector<Attr> attrs,
+                          std::vector<std::string> needles, const std::string& domain = "onnx.brevitas") {
+    const std::string msg = error_of([&] { exec::Executor ex(one_node(op, {1, 4}, params, attrs, domain)); });
+    EXPECT_NE(msg.find("q0"), std::string::npos) << msg;
+    for (const auto& n : needles) EXPECT_NE(msg.find(n), std::string::npos) << "'" << n << "' not in: " << msg;
+  };
+  refuse("Quant", {one, zero, at::scalar_tensor(0.0f)}, {}, {"bitwidth", "= 0", "[1, 32]"});
+  refuse("Quant", {one, zero, at::scalar_tensor(33.0f)}, {}, {"bitwidth", "= 33"});
+  refuse("Quant", {one, zero, at::scalar_tensor(NAN)}, {}, {"bitwidth", "nan"});
+  refuse("Quant", {one, zero, at::scalar_tensor(2.5f)}, {}, {"bitwidth", "2.5"});
+  refuse("Quant", {zero, zero, b8}, {}, {"scale", "holds 0"});
+  refuse("Quant", {at::scalar_tensor(-0.5f), zero, b8}, {}, {"scale", "-0.5"});
+  refuse("Quant", {at::scalar_tensor(INFINITY), zero, b8}, {}, {"scale", "inf"});
+  refuse("Quant", {one, at::scalar_tensor(-1.0f), b8}, {Attr::Int("signed", 0)}, {"zeropt", "-1", "[0, 255]"});
+  refuse("Quant", {one, at::scalar_tensor(200.0f), b8}, {}, {"zeropt", "200", "[-128, 127]"});
+  refuse("Quant", {one, zero}, {}, {"has 3 inputs", "bitwidth"});
+  refuse("Quant", {one, zero, b8}, {Attr::Str("rounding_mode", "STOCHASTIC")}, {"rounding_mode", "STOCHASTIC"});
+  refuse("Quant", {one, zero, b8}, {Attr::Int("signed", 2)}, {"signed", "= 2"});
+  refuse("Quant", {vec({1, 1, 1}), zero, b8}, {}, {"scale", "[3]", "[1, 4]"});
+  refuse("BipolarQuant", {zero}, {}, {"scale", "holds 0"});
+  refuse("Trunc", {one, zero, at::scalar_tensor(4.0f), b8}, {}, {"out_bitwidth 8", "in_bitwidth 4"});
+  refuse("FloatQuant", {one, at::scalar_tensor(9.0f), at::scalar_tensor(3.0f), at::scalar_tensor(7.0f)}, {},
+         {"exponent_bitwidth", "= 9"});
+  refuse("FloatQuant", {one, at::scalar_tensor(4.0f), at::scalar_tensor(3.0f), at::scalar_tensor(7.0f)},
+         {Attr::Int("saturation", 0)}, {"saturation", "neither"});
+  refuse("MultiThreshold", {one}, {}, {"finn.custom_op.general.MultiThreshold", "not supported", "BipolarQuant"},
+         "finn.custom_op.general");
+  // A QONNX operator name in ONNX's default domain is not QONNX.
+  const std::string msg = error_of([&] { one_node("Quant", {1, 4}, {one, zero, b8}, {}, ""); });
+  EXPECT_NE(msg.find("Quant"), std::string::npos) << msg;
+  EXPECT_FALSE(msg.empty());
+}
