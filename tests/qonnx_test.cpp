@@ -8,6 +8,8 @@
 #include <onnx/onnx_pb.h>
 
 #include "exec/executor.h"
+#include "fault/injector.h"
+#include "repr/format.h"
 #include "graph/graph.h"
 #include "onnx/builder.h"
 #include "onnx/import.h"
@@ -157,8 +159,8 @@ TEST(Qonnx, FloatQuantRoundsToMinifloatGrids) {
 }
 
 // A Brevitas export: Quant on the weight and on the activation, no opset_import for onnx.brevitas.
-// The checker and shape inference accept it, the Conv's output shape is inferred through the
-// quantisers, and the scale, zero point and bit width are quantiser constants, not weight memory.
+// The checker and shape inference accept it, shapes are inferred through the quantisers, and the
+// scale, zero point and bit width are quantiser constants, not weight memory.
 TEST(Qonnx, BrevitasStyleConvImportsWithShapesThroughTheQuantisers) {
   onnx_io::ModelBuilder b("brevitas", 11);
   b.input("x", {-1, 1, 6, 6});
@@ -174,11 +176,13 @@ TEST(Qonnx, BrevitasStyleConvImportsWithShapesThroughTheQuantisers) {
   onnx::ModelProto m = b.finish(false);
   ASSERT_EQ(m.opset_import_size(), 1);
   auto g = onnx_io::load_model_proto(m, "brevitas.onnx");
-  const auto& wq = g->values[g->value("wq")];
-  EXPECT_TRUE(wq.shape_known);
-  EXPECT_EQ(wq.shape, (std::vector<int64_t>{2, 1, 3, 3}));
+  const auto& xq_value = g->values[g->value("xq")];  // inferred through the activation quantiser's schema
+  EXPECT_TRUE(xq_value.shape_known);
+  EXPECT_EQ(xq_value.shape, (std::vector<int64_t>{-1, 1, 6, 6}));
   for (const char* p : {"s", "ws", "z", "bw"}) EXPECT_EQ(g->values[g->value(p)].kind, graph::ValueKind::constant) << p;
-  EXPECT_EQ(g->values[g->value("w")].kind, graph::ValueKind::weight);
+  // The weight quantiser is folded: its output is the weight memory, the float original is not.
+  EXPECT_EQ(g->values[g->value("w")].kind, graph::ValueKind::constant);
+  EXPECT_EQ(g->values[g->value("wq")].kind, graph::ValueKind::weight);
   const at::Tensor x = at::randn({3, 1, 6, 6});
   const at::Tensor xq = at::clamp(at::round(x / 0.125), -8, 7) * 0.125;
   const at::Tensor wqv = at::clamp(at::round(g->tensors.at(g->value("w")) / 0.25), -7, 7) * 0.25;
@@ -219,4 +223,149 @@ TEST(Qonnx, NonsenseParametersAreRefusedNamingTheNodeAndValue) {
   const std::string msg = error_of([&] { one_node("Quant", {1, 4}, {one, zero, b8}, {}, ""); });
   EXPECT_NE(msg.find("Quant"), std::string::npos) << msg;
   EXPECT_FALSE(msg.empty());
+}
+
+// ---- The model's own weight memory (issue 24, part 2) ----
+
+namespace {
+
+/// x -> Quant(w; per-channel scales, 4-bit signed narrow) -> Conv, as Brevitas writes a QuantConv2d.
+onnx::ModelProto quant_conv(const at::Tensor& w, const std::string& bits = "4", int narrow = 1) {
+  onnx_io::ModelBuilder b("qconv", 11);
+  b.input("x", {-1, 1, 5, 5});
+  b.initializer("w", w);
+  b.initializer("ws", vec({0.5f, 0.25f, 0.125f}).reshape({3, 1, 1, 1}));
+  b.initializer("z", at::scalar_tensor(0.0f));
+  b.initializer("bw", at::scalar_tensor(std::stof(bits)));
+  b.node("Quant", "w_quant", {"w", "ws", "z", "bw"}, {Attr::Int("signed", 1), Attr::Int("narrow", narrow)}, "wq",
+         "onnx.brevitas");
+  b.node("Conv", "conv", {"x", "wq"}, {}, "y");
+  b.output("y", {-1, 3, 3, 3});
+  return b.finish(false);
+}
+
+}  // namespace
+
+// The Quant on the weight is folded: the Conv reads the codes' values, the injector sees them as
+// 4-bit words with the node's per-channel scales, storing them changes nothing, and a flip gives
+// exactly the logits of the same model with that integer weight changed in the file.
+TEST(QonnxStorage, WeightCodesAreTheMemoryAndAFlipEqualsEditingTheFile) {
+  at::manual_seed(3);
+  const at::Tensor w = at::randn({3, 1, 3, 3}) * 0.6;
+  auto g = onnx_io::load_model_proto(quant_conv(w), "qconv.onnx");
+  ASSERT_EQ(g->storage.size(), 1u);
+  const auto& [v, st] = *g->storage.begin();
+  EXPECT_EQ(g->values[v].name, "wq");
+  EXPECT_EQ(st.describe(), "int4-narrow");
+  EXPECT_EQ(st.source, "w");
+  EXPECT_EQ(st.quantiser, "w_quant");
+  EXPECT_EQ(fault::resolve_format("", *g), "model:int4-narrow");
+  for (const auto& n : g->nodes) EXPECT_NE(n.op_type, "Quant") << "the weight quantiser is folded";
+
+  exec::Executor ex(g);
+  const at::Tensor x = at::randn({4, 1, 5, 5});
+  const at::Tensor golden = ex.forward(x);
+  fault::WeightInjector inj(ex, repr::find_format("model:int4-narrow"));
+  ASSERT_EQ(inj.params(), std::vector<std::string>{"wq"});
+  EXPECT_TRUE(at::equal(ex.forward(x), golden)) << "storing the model's own codes changes nothing";
+  // Codes: round(w / s_c) clamped to [-7, 7], as 4-bit two's complement words.
+  const float scales[] = {0.5f, 0.25f, 0.125f};
+  const at::Tensor wf = w.contiguous();
+  for (int64_t i = 0; i < 27; ++i) {
+    const float q = std::clamp(std::nearbyint(wf.data_ptr<float>()[i] / scales[i / 9]), -7.0f, 7.0f);
+    EXPECT_EQ(inj.word("wq", i), static_cast<uint32_t>(static_cast<int32_t>(q)) & 0xFu) << i;
+  }
+  // Flip bit 1 of element 13 (channel 1) where the result stays in [-7, 7]; the file edit: the
+  // initializer holds the new code times the scale, which the Quant maps to that code.
+  int64_t e = -1;
+  int32_t flipped = 0;
+  for (int64_t i = 9; i < 18 && e < 0; ++i) {
+    const auto word = inj.word("wq", i) ^ 0x2u;
+    const int32_t c = (word & 0x8u) ? static_cast<int32_t>(word) - 16 : static_cast<int32_t>(word);
+    if (c >= -7 && c <= 7) e = i, flipped = c;
+  }
+  ASSERT_GE(e, 0);
+  fault::WeightFault f;
+  f.param = "wq";
+  f.flat_index = e;
+  f.bit = 1;
+  inj.inject({f});
+  const at::Tensor faulty = ex.forward(x);
+  inj.restore();
+  EXPECT_TRUE(at::equal(ex.forward(x), golden));
+  at::Tensor edited = w.clone();
+  edited.view({-1})[e] = static_cast<float>(flipped) * scales[e / 9];
+  exec::Executor ex2(onnx_io::load_model_proto(quant_conv(edited), "edited.onnx"));
+  EXPECT_TRUE(at::equal(faulty, ex2.forward(x))) << "flip to code " << flipped;
+  EXPECT_FALSE(at::equal(faulty, golden));
+}
+
+// A fault can leave a code the quantiser never writes: -8 in a narrow 4-bit format. The memory holds
+// it and the layer computes with -8 * scale (nothing clamps it), as an accelerator would.
+TEST(QonnxStorage, AnOutOfRangeCodeIsComputedWithAsStored) {
+  const at::Tensor w = at::zeros({3, 1, 3, 3});  // codes 0
+  auto g = onnx_io::load_model_proto(quant_conv(w), "qconv.onnx");
+  exec::Executor ex(g);
+  fault::WeightInjector inj(ex, repr::find_format(fault::resolve_format("", *g)));
+  fault::WeightFault f;
+  f.param = "wq";
+  f.flat_index = 4;  // channel 0 (scale 0.5), centre tap
+  f.bit = 3;         // 0000 -> 1000 = -8
+  inj.inject({f});
+  EXPECT_EQ(ex.weight("wq").view({-1})[4].item<float>(), -4.0f);
+  const at::Tensor y = ex.forward(at::ones({1, 1, 5, 5}));
+  EXPECT_EQ(y[0][0][1][1].item<float>(), -4.0f);
+}
+
+// BipolarQuant weights (FINN's binarised layers) behind a Transpose, as Brevitas exports a
+// QuantLinear: one bit per weight, a flip negates that weight, the scale stays the node's.
+TEST(QonnxStorage, BipolarWeightsBehindATransposeAreOneBitWords) {
+  onnx_io::ModelBuilder b("qfc", 11);
+  b.input("x", {-1, 4});
+  at::manual_seed(5);
+  b.initializer("w", at::randn({3, 4}));
+  b.initializer("s", vec({0.5f, 1.0f, 2.0f}).reshape({3, 1}));
+  b.node("BipolarQuant", "w_quant", {"w", "s"}, {}, "wq", "qonnx.custom_op.general");
+  b.node("Transpose", "w_t", {"wq"}, {Attr::Ints("perm", {1, 0})}, "wt");
+  b.node("MatMul", "fc", {"x", "wt"}, {}, "y");
+  b.output("y", {-1, 3});
+  auto g = onnx_io::load_model_proto(b.finish(false), "qfc.onnx");
+  ASSERT_EQ(g->storage.size(), 1u);
+  EXPECT_EQ(g->values[g->storage.begin()->first].name, "wt");
+  exec::Executor ex(g);
+  fault::WeightInjector inj(ex, repr::find_format(fault::resolve_format("", *g)));
+  EXPECT_EQ(inj.format().name(), "model:bipolar");
+  EXPECT_EQ(inj.format().width(), 1);
+  const at::Tensor before = ex.weight("wt").clone();
+  // wt is [4, 3]: element (2, 1) is output 1's weight, scale 1.0.
+  fault::WeightFault f;
+  f.param = "wt";
+  f.flat_index = 2 * 3 + 1;
+  f.bit = 0;
+  inj.inject({f});
+  EXPECT_EQ(ex.weight("wt")[2][1].item<float>(), -before[2][1].item<float>());
+  EXPECT_EQ(std::abs(before[2][1].item<float>()), 1.0f);
+  EXPECT_EQ(std::abs(before[0][2].item<float>()), 2.0f);
+}
+
+// cnnfi info on a binarised QONNX model counts one bit per weight, from the model alone.
+TEST(QonnxStorage, InfoCountsOneBitPerBinarisedWeight) {
+  test::TempDir dir;
+  onnx_io::ModelBuilder b("bnn", 11);
+  b.input("x", {-1, 1, 6, 6});
+  at::manual_seed(2);
+  b.initializer("w", at::randn({8, 1, 3, 3}));
+  b.initializer("one", at::scalar_tensor(1.0f));
+  b.node("BipolarQuant", "w_quant", {"w", "one"}, {}, "wq", "finn.custom_op.general");
+  b.node("Conv", "conv", {"x", "wq"}, {}, "y");
+  b.output("y", {-1, 8, 4, 4});
+  onnx_io::save_model(b.finish(false), dir.file("bnn.onnx"));
+  const auto r = test::run_cnnfi("info " + dir.file("bnn.onnx"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.out.find("weight memory in model:bipolar (1 bits per element)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("weights: 72 bits in 72 words"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bipolar codes (node 'w_quant' quantises initializer 'w')"), std::string::npos) << r.out;
+  const auto packed = test::run_cnnfi("info " + dir.file("bnn.onnx") + " --layout dense");
+  ASSERT_EQ(packed.exit_code, 0) << packed.output;
+  EXPECT_NE(packed.out.find("weights: 72 bits in 3 words"), std::string::npos) << packed.out;
 }

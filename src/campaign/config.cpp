@@ -188,7 +188,7 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
   if (k.has("format")) {
     c.format = k.text("format");
     try {
-      repr::find_format(c.format);
+      if (c.format != "model") repr::find_format(c.format);
     } catch (const Error& e) {
       k.bad("format", e.what());
     }

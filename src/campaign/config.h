@@ -4,7 +4,8 @@
 //   data: SPEC (default fashion-mnist:test; file paths in it relative to the campaign file like model's);
 //   limit: N; per_class: K; batch: 500
 //   preprocessing: {mean: [..], std: [..], pad: P, channels: C, resize: HxW} (default: model card)
-//   format: a number format of repr/format_list.def                          (default fp32)
+//   format: a number format of repr/format_list.def, or model               (default: the model's
+//           own integer weight storage when it quantises its weights (QONNX), else fp32)
 //   seed: 1; fault_model: flip | burstK | sa0 | sa1 (fault/fault_model_list.def)
 //                 | sa (exhaustive and sfi only: both stuck-ats per bit, N = weights x bits x 2;
 //                   their default, as seed 004 and `cnnfi plan`; flip for every other kind)
@@ -55,7 +56,9 @@ struct CampaignConfig {
   int64_t limit = 0, per_class = 0, batch = 500;
   std::optional<data::Preprocess> preprocessing;
   data::PreprocessFlags pre_flags;  ///< from the command line (cnnfi run --mean ...), over `preprocessing`
-  std::string format = "fp32";  ///< a name of the format table
+  /// A name of the format table; empty: the model's own integer weight storage (QONNX) when it has
+  /// one, else fp32 (fault::resolve_format, when the campaign runs).
+  std::string format;
   uint64_t seed = 1;
   fault::FaultModelChoice fault_model;
   fault::LayerSelection layers;  ///< all

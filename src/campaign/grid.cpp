@@ -62,13 +62,32 @@ std::vector<std::string> weight_layers(const fault::WeightInjector& inj, const g
 struct Site {
   std::string name;
   int64_t elements = 0;  ///< per image
+  int width = 0;         ///< bits per element
 };
 
-/// The outputs of the activation nodes, in graph order, with their elements per image.
-std::vector<Site> activation_sites(const graph::Graph& g, const std::string& file) {
+/// The outputs of the activation nodes, in graph order, with their elements per image: Sign, Round,
+/// Relu and Clip outputs (seed 002's networks as cnnfi trains them) in the format's width; for the
+/// model's own storage (model:* formats), the outputs of its QONNX activation quantisers, each in
+/// its own word.
+std::vector<Site> activation_sites(const graph::Graph& g, const std::string& file, const repr::Format& format) {
   std::vector<Site> out;
-  for (const auto& n : g.nodes) {
-    if (n.op_type != "Sign" && n.op_type != "Round" && n.op_type != "Relu" && n.op_type != "Clip") continue;
+  const bool own = repr::is_model_format(format.name());
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const auto& n = g.nodes[i];
+    int width = format.width();
+    if (own) {
+      if (n.outputs.empty() || n.outputs[0] < 0) continue;
+      const auto& v = g.values[static_cast<size_t>(n.outputs[0])];
+      if (!v.shape_known || v.shape.empty() || std::any_of(v.shape.begin() + 1, v.shape.end(), [](int64_t d) { return d < 0; }))
+        continue;
+      std::vector<int64_t> shape = v.shape;
+      shape[0] = 1;
+      const auto st = graph::activation_storage(g, static_cast<int>(i), shape);
+      if (!st) continue;
+      width = st->bits;
+    } else if (n.op_type != "Sign" && n.op_type != "Round" && n.op_type != "Relu" && n.op_type != "Clip") {
+      continue;
+    }
     if (n.op_type == "Clip" && n.outputs.size() == 1 && n.outputs[0] >= 0) {
       // A Clip feeding a Round is part of the 2-bit quantiser: the Round's output is the site.
       const auto& cons = g.values[static_cast<size_t>(n.outputs[0])].consumers;
@@ -81,16 +100,16 @@ std::vector<Site> activation_sites(const graph::Graph& g, const std::string& fil
       if (v.shape[d] < 0) fail("{}: activation '{}' has a symbolic dimension", file, v.name);
       e *= v.shape[d];
     }
-    out.push_back({v.name, e});
+    out.push_back({v.name, e, width});
   }
   return out;
 }
 
 /// `n` distinct faults uniform over the bits of `sites` (every inference).
-std::vector<fault::WeightFault> draw_activation_faults(const std::vector<Site>& sites, int width, int64_t n,
+std::vector<fault::WeightFault> draw_activation_faults(const std::vector<Site>& sites, int64_t n,
                                                        fault::FaultModel model, fault::Rng& rng) {
   int64_t total = 0;
-  for (const auto& s : sites) total += s.elements * width;
+  for (const auto& s : sites) total += s.elements * s.width;
   if (n > total) fail("grid: {} activation faults asked, the selected activations hold {} bits", n, total);
   std::set<int64_t> seen;
   std::vector<fault::WeightFault> out;
@@ -100,13 +119,13 @@ std::vector<fault::WeightFault> draw_activation_faults(const std::vector<Site>& 
     fault::WeightFault f;
     f.id = static_cast<int64_t>(out.size());
     for (const auto& s : sites) {
-      if (g < s.elements * width) {
+      if (g < s.elements * s.width) {
         f.param = s.name;
-        f.flat_index = g / width;
-        f.bit = static_cast<int>(g % width);
+        f.flat_index = g / s.width;
+        f.bit = static_cast<int>(g % s.width);
         break;
       }
-      g -= s.elements * width;
+      g -= s.elements * s.width;
     }
     f.model = model;
     f.burst = fault::kDefaultBurst;
@@ -135,8 +154,7 @@ std::vector<store::TrialPlan> plan_grid(const PlanInput& in) {
   if (!in.config.layers.all()) fail("{}: kind grid chooses its own targets: remove key 'layers'", in.config.file);
   const auto& g = in.exec.graph();
   const auto weights = weight_layers(in.injector, g);
-  const auto sites = activation_sites(g, in.config.file);
-  const int width = in.injector.format().width();
+  const auto sites = activation_sites(g, in.config.file, in.injector.format());
   const int64_t most = o.schedule.back();
   // The plan's size, known before anything is drawn: refused before planning, as every kind does.
   {
@@ -156,7 +174,11 @@ std::vector<store::TrialPlan> plan_grid(const PlanInput& in) {
   for (const auto& mode : o.modes)
     for (const auto& domain : o.domains) {
       const bool w = domain == "weights";
-      if (!w && sites.empty()) fail("{}: domain activations: the model has no Sign, Round, Relu or Clip outputs", in.config.file);
+      if (!w && sites.empty())
+        fail("{}: domain activations: the model has no {}", in.config.file,
+             repr::is_model_format(in.injector.format().name())
+                 ? "QONNX activation quantiser (Quant or BipolarQuant with constant parameters) of known output shape"
+                 : "Sign, Round, Relu or Clip outputs");
       std::vector<int> layers;  // 0 = the network
       for (const auto& t : o.targets)
         if (t == "network") layers.push_back(0);
@@ -177,7 +199,7 @@ std::vector<store::TrialPlan> plan_grid(const PlanInput& in) {
               spec.burst = fault::kDefaultBurst;
               list = fault::generate(in.injector, spec, rng);
             } else {
-              list = draw_activation_faults(layer == 0 ? sites : std::vector<Site>{sites[static_cast<size_t>(layer - 1)]}, width,
+              list = draw_activation_faults(layer == 0 ? sites : std::vector<Site>{sites[static_cast<size_t>(layer - 1)]},
                                             most, model, rng);
             }
           }

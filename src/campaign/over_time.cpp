@@ -39,7 +39,7 @@ struct OverTimeOptions : KindOptions {
 class OverTimeEvaluator : public TrialEvaluator {
  public:
   OverTimeEvaluator(const OverTimeOptions& o, const EvaluatorContext& ctx)
-      : ctx_(ctx), scrub_(o.scrub), injector_(ctx.exec, repr::find_format(ctx.config.format)) {
+      : ctx_(ctx), scrub_(o.scrub), injector_(ctx.exec, repr::find_format(ctx.config.format.empty() ? "fp32" : ctx.config.format)) {
     if (ctx.config.layout.packed()) injector_.set_layout(ctx.config.layout);
     if (ctx.meta) ctx.meta->extra["over_time"] = nlohmann::json{{"scrub", o.scrub}, {"arrival", "uniform over the images"}}.dump();
   }

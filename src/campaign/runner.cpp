@@ -90,10 +90,18 @@ store::TrialRow finished_row(int64_t trial, std::vector<uint8_t> facts, bool ski
   return row;
 }
 
-RunInfo run_campaign(const CampaignConfig& c, const RunOptions& opts) {
+RunInfo run_campaign(const CampaignConfig& given, const RunOptions& opts) {
   const auto t0 = std::chrono::steady_clock::now();
-  const auto& kind = find_kind(c.kind);
-  exec::Executor exec(onnx_io::load_model(c.model));
+  const auto& kind = find_kind(given.kind);
+  exec::Executor exec(onnx_io::load_model(given.model));
+  CampaignConfig c = given;
+  if (c.kind != "quantized") {
+    c.format = fault::resolve_format(given.format, exec.graph());
+    if (given.format.empty() && c.format != "fp32")
+      c.defaults.push_back(fmt::format("format {} (the model's own weight storage)", c.format));
+  } else if (c.format.empty()) {
+    c.format = "fp32";
+  }
   const auto& format = repr::find_format(c.format);
   fault::WeightInjector injector(exec, format);
   if (c.layout.packed()) injector.set_layout(c.layout);

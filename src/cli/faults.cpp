@@ -14,7 +14,7 @@ namespace cnnfi::cli {
 namespace {
 
 struct FaultsOptions {
-  std::string model, format = "fp32", output, fault_model = "flip", layers = "all";
+  std::string model, format, output, fault_model = "flip", layers = "all";
   fault::GenerateSpec spec;
   uint64_t seed = 1;
 };
@@ -22,7 +22,7 @@ struct FaultsOptions {
 void run_faults(FaultsOptions o) {
   refuse_overwrite(o.output, model_inputs(o.model), "-o");
   exec::Executor exec(onnx_io::load_model(o.model));
-  fault::WeightInjector inj(exec, repr::find_format(o.format));
+  fault::WeightInjector inj(exec, repr::find_format(fault::resolve_format(o.format, exec.graph())));
   o.spec.model = fault::parse_fault_model(o.fault_model, &o.spec.burst);
   o.spec.layers = fault::LayerSelection::parse(o.layers);
   fault::Rng rng(o.seed);

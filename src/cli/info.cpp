@@ -33,8 +33,8 @@ struct InfoOptions {
 };
 
 /// Each injectable tensor's elements, bits and memory words in a format and a layout.
-void print_memory(const InfoOptions& o, exec::Executor& ex) {
-  const auto& format = repr::find_format(o.format.empty() ? "fp32" : o.format);
+void print_memory(const InfoOptions& o, exec::Executor& ex, const std::string& format_name) {
+  const auto& format = repr::find_format(format_name);
   const fault::Layout layout = fault::Layout::parse(o.layout.empty() ? "element" : o.layout);
   fault::WeightInjector inj(ex, format);
   inj.set_layout(layout);
@@ -129,11 +129,23 @@ void setup_info(CLI::App& app) {
       std::printf("parameters: %s\n", fault::parameter_counts(inj, ex).describe().c_str());
     }
     for (size_t i = 0; i < g->nodes.size(); ++i) std::printf("  %3zu %s\n", i, g->nodes[i].describe().c_str());
-    for (int v : g->weights)
-      std::printf("  weight %s %s\n", g->values[v].name.c_str(), c10::str(g->tensors.at(v).sizes()).c_str());
-    if (!o->format.empty() || !o->layout.empty()) {
+    for (int v : g->weights) {
+      std::printf("  weight %s %s", g->values[v].name.c_str(), c10::str(g->tensors.at(v).sizes()).c_str());
+      if (const auto it = g->storage.find(v); it != g->storage.end())
+        std::printf(": %s codes (node '%s' quantises initializer '%s')", it->second.describe().c_str(),
+                    it->second.quantiser.c_str(), it->second.source.c_str());
+      std::printf("\n");
+    }
+    if (!o->format.empty() || !o->layout.empty() || !g->storage.empty()) {
       exec::Executor ex(g);
-      print_memory(*o, ex);
+      if (o->format.empty() && !g->storage.empty()) {
+        // The model's own storage, one table per kind of word it stores.
+        std::set<std::string> kinds;
+        for (const auto& [v, st] : g->storage) kinds.insert("model:" + st.describe());
+        for (const auto& k : kinds) print_memory(*o, ex, k);
+      } else {
+        print_memory(*o, ex, fault::resolve_format(o->format, *g));
+      }
     }
     if (o->quantized) {
       exec::Executor ex(g);

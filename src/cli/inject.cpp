@@ -22,13 +22,13 @@ namespace cnnfi::cli {
 namespace {
 
 struct InjectOptions {
-  std::string model, faults, output, format = "fp32", nonfinite = "due", layout;
+  std::string model, faults, output, format, nonfinite = "due", layout;
   DataOptions data;
   int threads = 0;
   bool brute = false, allow_repeat = false;
 };
 
-void run_inject(const InjectOptions& o) {
+void run_inject(InjectOptions o) {
   set_threads(o.threads);
   const auto policy = campaign::parse_nonfinite(o.nonfinite);
   auto inputs = model_inputs(o.model);
@@ -37,6 +37,7 @@ void run_inject(const InjectOptions& o) {
   refuse_overwrite(o.output, inputs, "-o");
   refuse_overwrite(o.output + ".json", inputs, "-o (its .json sidecar)");
   exec::Executor exec(onnx_io::load_model(o.model));
+  o.format = fault::resolve_format(o.format, exec.graph());
   const auto& format = repr::find_format(o.format);
   fault::WeightInjector inj(exec, format);
   if (!o.layout.empty()) {
@@ -102,7 +103,7 @@ void setup_inject(CLI::App& app) {
   sub->add_option("--model", o->model, "ONNX model")->required();
   add_data_options(*sub, o->data);
   sub->add_option("--faults", o->faults, "fault list CSV (fault_id,param,flat_index,bit[,model][,group]; or word,lane[,memory] in place of flat_index,bit)")->required();
-  sub->add_option("--format", o->format, "number format of the stored weights (default fp32)");
+  sub->add_option("--format", o->format, "number format of the stored weights (default: the model's own integer storage when it has one, else fp32)");
   auto* layout = sub->add_option("--layout", o->layout, "packed weight memory: dense, dense:W or finn:PE,SIMD (bursts cover adjacent lanes of a word; word,lane rows address it)");
   sub->add_option("--nonfinite", o->nonfinite, "a NaN/Inf output counts as: due (default) | top1 (by its top-1, NaN never the max) | torch (by its top-1, NaN ranking highest as torch.topk)");
   sub->add_option("--threads", o->threads, "threads (default: all cores)");

@@ -24,13 +24,13 @@ namespace cnnfi::cli {
 namespace {
 
 struct PlanOptions {
-  std::string model, format = "fp32", fault_model = "sa", bits = "all", layers, method = "data-unaware", p_rule;
+  std::string model, format, fault_model = "sa", bits = "all", layers, method = "data-unaware", p_rule;
   double error = 0.01, confidence = 0.99, t = 0;
   bool json = false;
   std::vector<std::string> defaults;  ///< the defaults taken for options left out, said before the plan
 };
 
-void run_plan(const PlanOptions& o) {
+void run_plan(PlanOptions o) {
   campaign::SfiOptions c;
   try {
     c.method = campaign::parse_sfi_method(o.method);
@@ -56,6 +56,7 @@ void run_plan(const PlanOptions& o) {
   c.t_given = o.t;
   if (!o.p_rule.empty()) c.p_rule = stats::parse_p_rule(o.p_rule);
   exec::Executor ex(onnx_io::load_model(o.model));
+  o.format = fault::resolve_format(o.format, ex.graph());
   const auto& format = repr::find_format(o.format);
   fault::WeightInjector inj(ex, format);
   const auto pops = fault::populations(inj, ex, fault::LayerSelection::parse(o.layers), o.bits, fault_model);
@@ -130,7 +131,7 @@ void setup_plan(CLI::App& app) {
   auto* sub = app.add_subcommand("plan", "statistical fault-injection sample sizes per layer and bit (seed 004)");
   sub->add_option("--model", o->model, "ONNX model")->required();
   sub->add_option("--method", o->method, "network | layer | data-unaware (default, as the sfi kind) | data-aware");
-  sub->add_option("--format", o->format, "number format of the weights (default fp32)");
+  sub->add_option("--format", o->format, "number format of the weights (default: the model's own integer storage when it has one, else fp32)");
   sub->add_option("--fault-model", o->fault_model, "sa (stuck-at: population x 2, default) | flip");
   sub->add_option("--bits", o->bits, "bits: all | list | range | field");
   sub->add_option("--layers", o->layers, "layers (default: every Conv/Gemm/MatMul weight)");

@@ -64,7 +64,7 @@ void run_validate(const ValidateOptions& o) {
   if (!(o.t >= 0 && o.t <= 100)) fail("--t {}: must be in (0, 100]", o.t);
   const double t = o.t > 0 ? o.t : stats::t_for_confidence(o.confidence);
   exec::Executor ex(onnx_io::load_model(cfg.model));
-  fault::WeightInjector inj(ex, repr::find_format(cfg.format));
+  fault::WeightInjector inj(ex, repr::find_format(fault::resolve_format(cfg.format, ex.graph())));
   const auto pops = fault::populations(inj, ex, cfg.layers, cfg.bits, cfg.fault_model);
   const auto policy = campaign::parse_nonfinite(o.nonfinite.empty() ? meta.nonfinite : o.nonfinite);
   const auto crit = campaign::parse_criticality(o.criticality);

@@ -24,15 +24,71 @@ std::vector<std::string> injectable_params(const exec::Executor& exec) {
   return out;
 }
 
+namespace {
+
+/// The model's own storage parameters of weight `p` (model:* formats): per-element scale and zero
+/// point from the quantiser the model applies to it.
+repr::Params storage_params(const graph::Graph& g, const std::string& p, const repr::Format& format) {
+  const auto it = g.storage.find(g.value(p));
+  if (it == g.storage.end())
+    fail("{}: weight '{}' is not stored as integer codes by the model (no QONNX quantiser reads it); format {} "
+         "applies to the tensors a Quant or BipolarQuant quantises",
+         g.file, p, format.name());
+  const auto& st = it->second;
+  if ("model:" + st.describe() != format.name())
+    fail("{}: weight '{}' is stored as {} by node '{}', not as format {}", g.file, p, st.describe(), st.quantiser,
+         format.name());
+  repr::Params out;
+  const at::Tensor s = st.scale.reshape({-1}).contiguous(), z = st.zero_point.reshape({-1}).contiguous();
+  out.scale.assign(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
+  out.zero_point.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+  out.channel_size = 1;
+  return out;
+}
+
+std::vector<std::string> default_params(const exec::Executor& exec, const repr::Format& format) {
+  std::vector<std::string> all = injectable_params(exec);
+  if (!repr::is_model_format(format.name())) return all;
+  const auto& g = exec.graph();
+  std::vector<std::string> stored;
+  for (const auto& p : all)
+    if (const auto it = g.storage.find(g.value(p)); it != g.storage.end() && "model:" + it->second.describe() == format.name())
+      stored.push_back(p);
+  if (stored.empty()) {
+    std::set<std::string> kinds;
+    for (const auto& [v, st] : g.storage) kinds.insert("model:" + st.describe());
+    std::string list;
+    for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+    fail("{}: no weight of this model is stored as {}{}", g.file, format.name(),
+         kinds.empty() ? std::string(" (no QONNX Quant or BipolarQuant quantises a weight)")
+                       : "; its quantised weights are stored as " + list);
+  }
+  return stored;
+}
+
+}  // namespace
+
+std::string resolve_format(const std::string& requested, const graph::Graph& g) {
+  if (!requested.empty() && requested != "model") return requested;
+  const std::string own = graph::storage_format(g);
+  if (!own.empty()) return own;
+  if (requested == "model")
+    fail("{}: format 'model' is the model's own integer weight storage, but no weight of this model is quantised by a "
+         "QONNX Quant or BipolarQuant; name a format (fp32, fp16, int8, ...)",
+         g.file);
+  return "fp32";
+}
+
 WeightInjector::WeightInjector(exec::Executor& exec, const repr::Format& format, std::vector<std::string> params)
-    : exec_(exec), format_(format), params_(params.empty() ? injectable_params(exec) : std::move(params)) {
+    : exec_(exec), format_(format), params_(params.empty() ? default_params(exec, format) : std::move(params)) {
   at::NoGradGuard ng;
   const auto& g = exec.graph();
+  const bool model_format = repr::is_model_format(format.name());
   for (const auto& p : params_) {
     at::Tensor w = exec.weight(p);
     if (w.scalar_type() != at::kFloat) fail("{}: weight '{}' is {}, cnnfi injects into float32 tensors", g.file, p,
                                             c10::toString(w.scalar_type()));
-    const repr::Params chosen = format.choose(w);
+    const repr::Params chosen = model_format ? storage_params(g, p, format) : format.choose(w);
     if (format.name() != "fp32") w.copy_(format.store(w, chosen));
     chosen_[p] = chosen;
     live_[p] = w;

@@ -18,6 +18,10 @@ namespace cnnfi::fault {
 /// The weights faults may target by default: the weight and bias inputs of every weighted layer
 /// (ops/op_list.def: Conv, ConvTranspose, Gemm, MatMul) that are float initializers, in graph order.
 std::vector<std::string> injectable_params(const exec::Executor& exec);
+/// The format a campaign or command uses: `requested` when it names one; when it is empty or
+/// "model", the model's own integer weight storage (graph::storage_format: model:int2-narrow, ...)
+/// when its weights are quantised by QONNX quantisers; else fp32 (an error for "model").
+std::string resolve_format(const std::string& requested, const graph::Graph& g);
 
 class WeightInjector;
 

@@ -28,4 +28,23 @@ int Graph::node_index(const std::string& name) const {
   fail("{}: no node named '{}'; nodes are: {}", file, name, names);
 }
 
+std::string IntegerStorage::describe() const {
+  if (bipolar) return "bipolar";
+  return fmt::format("{}int{}{}", is_signed ? "" : "u", bits, narrow ? "-narrow" : "");
+}
+
+std::string storage_format(const Graph& g) {
+  if (g.storage.empty()) return "";
+  std::map<std::string, std::vector<std::string>> kinds;
+  for (const auto& [v, st] : g.storage) kinds[st.describe()].push_back(g.values[static_cast<size_t>(v)].name);
+  if (kinds.size() == 1) return "model:" + kinds.begin()->first;
+  std::string list;
+  for (const auto& [k, names] : kinds)
+    list += fmt::format("{}{} ({}{})", list.empty() ? "" : "; ", k, names.front(),
+                        names.size() > 1 ? fmt::format(" and {} more", names.size() - 1) : "");
+  fail("{}: its weights are stored in {} different integer formats: {}; a campaign injects into one of them: name it "
+       "with key 'format' or flag --format (e.g. model:{}), and the weights stored so are the ones faulted",
+       g.file, kinds.size(), list, kinds.begin()->first);
+}
+
 }  // namespace cnnfi::graph

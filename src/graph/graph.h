@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,24 @@ struct Node {
   std::string describe() const;
 };
 
+/// A weight the model stores as a quantiser's integer codes: a QONNX Quant / IntQuant /
+/// BipolarQuant applied to an initializer (and any Transpose, Reshape, Flatten, Squeeze,
+/// Unsqueeze or Identity after it), folded at plan time. Graph::tensors holds the dequantised
+/// weight (code - zero_point) * scale, exactly what the quantiser produced; scale and zero_point
+/// hold one value per element of it, so any per-channel axis survives a transpose.
+struct IntegerStorage {
+  int bits = 0;
+  bool is_signed = true;
+  bool narrow = false;
+  bool bipolar = false;  ///< BipolarQuant, or a signed 1-bit Quant: codes -1 / +1 in one bit
+  at::Tensor scale;       ///< float32, the weight's shape
+  at::Tensor zero_point;  ///< float32, the weight's shape
+  std::string quantiser;  ///< the node that quantised it
+  std::string source;     ///< the float initializer it quantised
+  /// "int2-narrow", "uint8", "bipolar", ...: the word the hardware holds.
+  std::string describe() const;
+};
+
 struct Graph {
   std::string file;                      ///< the path the model was loaded from (for messages)
   std::shared_ptr<onnx::ModelProto> model;  ///< owns the NodeProtos the nodes point into
@@ -55,11 +74,28 @@ struct Graph {
   std::map<int, at::Tensor> tensors;     ///< values of weights and constants
   std::map<std::string, int> by_name;
   int opset = 0;                         ///< default-domain opset
+  std::map<int, IntegerStorage> storage;  ///< weights stored as integer codes (QONNX), by value index
 
   int value(const std::string& name) const;  ///< throws if absent
   bool has_value(const std::string& name) const { return by_name.count(name) > 0; }
   /// Index of the node that produces `name`, or that is named `name`; throws listing names.
   int node_index(const std::string& name) const;
 };
+
+/// "model:<storage>" when the model stores its weights as integer codes of one kind (see
+/// IntegerStorage), "" when it stores none; an error naming the kinds and tensors when they differ.
+std::string storage_format(const Graph& g);
+
+/// Plan time: folds `n` into weight storage when it quantises a weight initializer read by nothing
+/// else (a QONNX Quant / IntQuant / BipolarQuant with constant parameters), or reshapes or transposes
+/// such a stored weight; its output becomes the weight. `readers` counts the reads of each value.
+/// Returns false (changing nothing) for any other node.
+bool fold_into_storage(Graph& g, const Node& n, const std::vector<int>& readers);
+
+/// The integer codes node `node` writes when it is a QONNX Quant / IntQuant / BipolarQuant whose
+/// parameters are known at plan time (an activation quantiser), for one image of output shape
+/// `image_shape` (batch dimension 1): scale and zero point broadcast to that shape. Nothing for any
+/// other node.
+std::optional<IntegerStorage> activation_storage(const Graph& g, int node, const std::vector<int64_t>& image_shape);
 
 }  // namespace cnnfi::graph

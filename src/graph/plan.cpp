@@ -153,10 +153,17 @@ std::shared_ptr<Graph> plan(std::shared_ptr<onnx::ModelProto> model, const std::
   }
   if (static_cast<int>(order.size()) != n_nodes) fail("{}: the graph has a cycle", file);
 
-  // Constant folding, in topological order. Folded nodes leave the graph.
+  // Constant folding, in topological order. Folded nodes leave the graph, and so do the QONNX
+  // quantisers of weight initializers (their output becomes the stored weight, graph/storage.cpp).
+  std::vector<int> readers(g->values.size(), 0);
+  for (const auto& n : nodes)
+    for (int v : n.inputs)
+      if (v >= 0) ++readers[static_cast<size_t>(v)];
+  for (int v : g->outputs) ++readers[static_cast<size_t>(v)];
   std::vector<int> new_index(n_nodes, -1);
   for (int i : order) {
     Node& n = nodes[i];
+    if (fold_into_storage(*g, n, readers)) continue;
     bool foldable = true;
     for (int v : n.inputs)
       if (v >= 0 && g->values[v].kind != ValueKind::constant) foldable = false;

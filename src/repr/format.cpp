@@ -1,6 +1,7 @@
 #include "repr/format.h"
 
 #include <map>
+#include <mutex>
 
 #include <ATen/ATen.h>
 
@@ -62,9 +63,27 @@ const std::map<std::string, std::unique_ptr<Format>>& registry() {
 
 }  // namespace
 
+std::unique_ptr<Format> make_model_format(const std::string& name);  // model_int.cpp
+
+bool is_model_format(const std::string& name) { return name.rfind("model:", 0) == 0; }
+
 const Format& find_format(const std::string& name) {
   const auto& r = registry();
   const auto it = r.find(name);
+  if (it == r.end() && is_model_format(name)) {
+    static std::mutex mutex;
+    static std::map<std::string, std::unique_ptr<Format>> made;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto& f = made[name];
+    if (!f) f = make_model_format(name);
+    if (!f) {
+      made.erase(name);
+      fail("unknown number format '{}': the model's own storage formats are model:bipolar, model:int<k>, "
+           "model:uint<k>, each optionally with -narrow, k in 1..32",
+           name);
+    }
+    return *f;
+  }
   if (it == r.end()) {
     std::string names;
     for (const auto& [n, f] : r) names += (names.empty() ? "" : ", ") + n;

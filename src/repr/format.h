@@ -27,8 +27,14 @@ struct Params {
   int frac_len = 0;           ///< fixed point: fractional length (may be negative)
   std::vector<float> scale;   ///< integer formats: one scale, or one per output channel
   int64_t channel_size = 0;   ///< per-channel formats: elements per output channel (dim 0)
+  std::vector<float> zero_point;  ///< model formats: one zero point, or one per scale; empty = 0
   float scale_of(int64_t index) const {
     return scale.size() == 1 ? scale[0] : scale[static_cast<size_t>(index / channel_size)];
+  }
+  float zero_of(int64_t index) const {
+    return zero_point.empty() ? 0.0f
+           : zero_point.size() == 1 ? zero_point[0]
+                                    : zero_point[static_cast<size_t>(index / channel_size)];
   }
 };
 
@@ -55,8 +61,12 @@ class Format {
   std::vector<int> field_bits(const std::string& name, const Params& p) const;
 };
 
-/// The formats, by name: fp32, fp16, bf16, q8, q16, int8, int8-channel, binary, int2, int4.
+/// The formats, by name: fp32, fp16, bf16, q8, q16, int8, int8-channel, binary, int2, int4; and the
+/// model's own integer storage (repr/model_int.cpp): model:bipolar, model:int<k>[-narrow],
+/// model:uint<k>[-narrow] for k in 1..32, whose scales and zero points come from the model.
 const Format& find_format(const std::string& name);
+/// True for the model:* formats (their parameters come from graph::IntegerStorage, not choose()).
+bool is_model_format(const std::string& name);
 std::vector<std::string> format_names();
 
 }  // namespace cnnfi::repr
