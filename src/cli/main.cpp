@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   cnnfi::cli::setup_merge(app);
   cnnfi::cli::setup_fit(app);
   cnnfi::cli::setup_quantize(app);
+  cnnfi::cli::setup_convert(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

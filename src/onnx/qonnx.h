@@ -28,3 +28,22 @@ void register_qonnx_schemas();
 void prepare_qonnx(onnx::ModelProto& model, const std::string& file);
 
 }  // namespace cnnfi::onnx_io
+
+namespace cnnfi::onnx_io {
+
+/// What to_qonnx rewrote.
+struct QonnxExport {
+  int bipolar_weights = 0, ternary_weights = 0, sign_activations = 0, round_activations = 0;
+  std::string describe() const;
+};
+
+/// Rewrites a k-bit model as cnnfi trains it (train/arch/cnv.cpp: k-bit values as plain Conv/Gemm/
+/// MatMul weights, Sign or Round(Clip(x, -1, 1)) activations) into the QONNX dialect FINN reads, in
+/// domain qonnx.custom_op.general: a weight holding only -1/+1 gets BipolarQuant(w, 1); one holding
+/// only -1/0/+1 gets Quant(w, 1, 0, 2, signed, narrow); Sign(x) becomes BipolarQuant(x, 1) and
+/// Round(Clip(x, -1, 1)) becomes Quant(x, 1, 0, 2, signed, narrow, ROUND), which computes the same
+/// values (Sign(0) = 0 where BipolarQuant gives +1: a BatchNorm output exactly 0). Other weights and
+/// nodes are copied as they are. An error names the file when nothing is k-bit.
+onnx::ModelProto to_qonnx(const onnx::ModelProto& model, const std::string& file, QonnxExport* what = nullptr);
+
+}  // namespace cnnfi::onnx_io
