@@ -106,13 +106,25 @@ std::optional<IntegerStorage> activation_storage(const Graph& g, int node, const
     st.narrow = attr_int(n, "narrow", 0) != 0;
     st.bipolar = st.bits == 1 && st.is_signed;
   }
-  const auto image = [&](const at::Tensor& t) {
+  // Scales broadcast against the output as the kernel broadcasts them; one that does not (a
+  // leading dimension other than 1, a shape that does not fit) is not a per-element layout.
+  const auto image = [&](const at::Tensor& t) -> std::optional<at::Tensor> {
     at::Tensor f = t.to(at::kFloat);
-    while (f.dim() > static_cast<int64_t>(image_shape.size())) f = f.squeeze(0);
-    return f.expand(image_shape).contiguous();
+    while (f.dim() > static_cast<int64_t>(image_shape.size())) {
+      if (f.size(0) != 1) return std::nullopt;
+      f = f.squeeze(0);
+    }
+    try {
+      return f.expand(image_shape).contiguous();
+    } catch (const c10::Error&) {
+      return std::nullopt;
+    }
   };
-  st.scale = image(p.at(0));
-  st.zero_point = st.bipolar ? at::zeros(image_shape, at::kFloat) : image(p.at(1));
+  const auto scale = image(p.at(0));
+  const auto zero = st.bipolar ? std::optional<at::Tensor>(at::zeros(image_shape, at::kFloat)) : image(p.at(1));
+  if (!scale || !zero) return std::nullopt;
+  st.scale = *scale;
+  st.zero_point = *zero;
   st.quantiser = n.name;
   return st;
 }
