@@ -16,6 +16,7 @@
 #include "data/card.h"
 #include "data/spec.h"
 #include "onnx/import.h"
+#include "quant/qdq_import.h"
 #include "repr/format.h"
 #include "stats/sample_size.h"
 #include "store/store.h"
@@ -93,7 +94,8 @@ store::TrialRow finished_row(int64_t trial, std::vector<uint8_t> facts, bool ski
 RunInfo run_campaign(const CampaignConfig& given, const RunOptions& opts) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto& kind = find_kind(given.kind);
-  exec::Executor exec(onnx_io::load_model(given.model));
+  // Kind quantized runs the integer execution: a QDQ model is read with its own scales and integers.
+  exec::Executor exec(given.kind == "quantized" ? quant::load_for_integer(given.model) : onnx_io::load_model(given.model));
   CampaignConfig c = given;
   if (c.kind != "quantized") {
     c.format = fault::resolve_format(given.format, exec.graph());

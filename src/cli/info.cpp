@@ -16,6 +16,7 @@
 #include "onnx/import.h"
 #include "ops/op.h"
 #include "quant/model.h"
+#include "quant/qdq_import.h"
 #include "repr/format.h"
 #include "util/error.h"
 
@@ -61,7 +62,7 @@ void print_memory(const InfoOptions& o, exec::Executor& ex, const std::string& f
               static_cast<long long>(words[0]), static_cast<long long>(bits[1]), static_cast<long long>(words[1]));
 }
 
-void print_quantized(const InfoOptions& o, exec::Executor& ex) {
+void print_quantized(const InfoOptions& o, exec::Executor& ex, bool qdq) {
   if (o.weights != "channel" && o.weights != "tensor") fail("--weights '{}': channel or tensor", o.weights);
   if (o.calibration_images < 1) fail("--calibration-images {}: at least 1", o.calibration_images);
   if (o.faults < 0) fail("--faults {}: must be >= 0", o.faults);
@@ -78,6 +79,9 @@ void print_quantized(const InfoOptions& o, exec::Executor& ex) {
               "bits of one forward pass (one image):\n",
               o.weights.c_str(), static_cast<long long>(calib->size()), calib->describe().c_str(),
               resolved.describe().c_str());
+  if (qdq)
+    std::printf("(a QDQ model: its own int8 weights, int32 biases and scales, not a calibration of cnnfi's; the "
+                "calibration images only run the layers once)\n");
   std::printf("%-28s %8s %8s %12s %10s %10s %12s %12s %12s\n", "layer", "s_in", "s_out", "i8", "w8", "b32", "o32", "o8", "total");
   int64_t sums[quant::kModules] = {};
   for (const auto& l : q.layers()) {
@@ -148,8 +152,9 @@ void setup_info(CLI::App& app) {
       }
     }
     if (o->quantized) {
-      exec::Executor ex(g);
-      print_quantized(*o, ex);
+      const bool qdq = quant::has_qdq_layers(*g->model);
+      exec::Executor ex(qdq ? quant::load_for_integer(o->model) : g);
+      print_quantized(*o, ex, qdq);
     }
   });
 }

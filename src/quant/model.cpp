@@ -203,7 +203,16 @@ void QuantizedModel::quantise_weights(QuantLayer& l, const at::Tensor& w, const 
   // MatMul (K, N).
   int64_t axis = 0;
   if (n.op_type == "MatMul" || (n.op_type == "Gemm" && !attr_int(n, "transB", 0))) axis = w.dim() - 1;
-  if (config_.per_channel && w.dim() >= 2) {
+  if (l.model_s_w.defined()) {
+    // The model's own scales (a QDQ model): its integers come back exactly.
+    if (l.model_s_w.numel() != 1 && (w.dim() < 2 || l.model_s_w.numel() != w.size(axis)))
+      fail("{}: layer '{}' carries {} weight scales for {} output channels", exec_.graph().file, l.name,
+           l.model_s_w.numel(), w.dim() >= 2 ? w.size(axis) : 1);
+    l.s_w = l.model_s_w;
+    std::vector<int64_t> shape(static_cast<size_t>(w.dim()), 1);
+    if (l.s_w.numel() > 1) shape[static_cast<size_t>(axis)] = -1;
+    l.w8 = at::round(w / (l.s_w.numel() > 1 ? l.s_w.reshape(shape) : l.s_w)).clamp_(-128, 127);
+  } else if (config_.per_channel && w.dim() >= 2) {
     at::Tensor m = w.abs().movedim(axis, 0).reshape({w.size(axis), -1}).amax(1);
     l.s_w = at::where(m > 0, m / 127.0, at::ones_like(m));
     std::vector<int64_t> shape(static_cast<size_t>(w.dim()), 1);
@@ -249,12 +258,15 @@ void QuantizedModel::measure(data::Source& images, const data::Preprocess& pre, 
   while (loader.next(b)) exec_.forward(b.images);
   // Scales: the model's own (fault-aware training) if it carries them, else max-abs / 127.
   std::map<std::string, std::pair<double, double>> carried;
+  std::map<std::string, std::vector<double>> carried_w;
   if (config_.model_scales)
     for (const auto& p : exec_.graph().model->metadata_props())
       if (p.key() == kScalesKey) {
         try {
-          for (const auto& j : nlohmann::json::parse(p.value()))
+          for (const auto& j : nlohmann::json::parse(p.value())) {
             carried[j.at("node").get<std::string>()] = {j.at("s_in").get<double>(), j.at("s_out").get<double>()};
+            if (j.contains("s_w")) carried_w[j.at("node").get<std::string>()] = j.at("s_w").get<std::vector<double>>();
+          }
         } catch (const std::exception& e) {
           fail("{}: metadata '{}' is not the scales cnnfi writes: {}", exec_.graph().file, kScalesKey, e.what());
         }
@@ -269,6 +281,17 @@ void QuantizedModel::measure(data::Source& images, const data::Preprocess& pre, 
              kScalesKey, l.name, it->second.first, it->second.second);
       l.s_in = it->second.first;
       l.s_out = it->second.second;
+    }
+    if (const auto it = carried_w.find(l.name); it != carried_w.end()) {
+      const auto& v = it->second;
+      const at::Tensor s = at::tensor(v, at::kDouble);
+      if (v.empty() || (~at::isfinite(s) | (s <= 0)).any().item<bool>())
+        fail("{}: metadata '{}': layer '{}' has weight scales that are not all finite and > 0", exec_.graph().file,
+             kScalesKey, l.name);
+      if (l.folded_bn >= 0)
+        fail("{}: metadata '{}': layer '{}' carries its weight scales but a BatchNormalization is folded into it",
+             exec_.graph().file, kScalesKey, l.name);
+      l.model_s_w = s;
     }
     quantise_weights(l, folded_w_[i], folded_b_[i]);
     l.o32_lo = l.o8_lo = INFINITY;

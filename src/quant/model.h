@@ -43,7 +43,8 @@ struct QuantConfig {
 };
 
 /// The model metadata key under which fault-aware training leaves its activation scales (JSON:
-/// [{"node", "s_in", "s_out"}]); calibrate() uses them instead of measuring.
+/// [{"node", "s_in", "s_out"}], and "s_w": [...] for a QDQ model's own weight scales,
+/// quant/qdq_import.h); calibrate() uses them instead of measuring.
 constexpr const char* kScalesKey = "cnnfi.int8_scales";
 
 /// One bit of one forward pass.
@@ -72,6 +73,7 @@ struct QuantLayer {
   void* window = nullptr;                           ///< conv2d: the node's ops::Window
   double s_in = 0, s_out = 0;
   at::Tensor s_w;         ///< weight scales (one, or one per output channel), double
+  at::Tensor model_s_w;   ///< the model's own weight scales (a QDQ model's, via kScalesKey "s_w"); undefined: max-abs / 127
   at::Tensor w8, b32;     ///< integers in double tensors; b32 undefined when there is no bias
   at::Tensor multiplier;  ///< s_in s_w / s_out, double
   int64_t in_per_image = 0, out_per_image = 0;

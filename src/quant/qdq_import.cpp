@@ -1,0 +1,295 @@
+#include "quant/qdq_import.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include "onnx/builder.h"
+#include "onnx/import.h"
+#include "onnx/tensor.h"
+#include "ops/op.h"
+#include "quant/model.h"
+#include "util/error.h"
+#include "util/file.h"
+
+namespace cnnfi::quant {
+
+namespace {
+
+bool weighted(const onnx::NodeProto& n) {
+  return (n.domain().empty() || n.domain() == "ai.onnx") &&
+         (n.op_type() == "Conv" || n.op_type() == "Gemm" || n.op_type() == "MatMul");
+}
+
+int64_t node_attr_int(const onnx::NodeProto& n, const std::string& name, int64_t dflt) {
+  for (const auto& a : n.attribute())
+    if (a.name() == name) return a.i();
+  return dflt;
+}
+
+/// The graph's tensors known before running (initializers and Constant outputs) and its wiring.
+struct Index {
+  std::string file;
+  std::map<std::string, const onnx::TensorProto*> inits;
+  std::map<std::string, int> producer;                  // output name -> node index
+  std::map<std::string, std::vector<int>> consumers;    // name -> node indices
+  const onnx::GraphProto* g = nullptr;
+
+  explicit Index(const onnx::GraphProto& graph, std::string f) : file(std::move(f)), g(&graph) {
+    for (const auto& t : graph.initializer()) inits[t.name()] = &t;
+    for (int i = 0; i < graph.node_size(); ++i) {
+      for (const auto& o : graph.node(i).output()) producer[o] = i;
+      for (const auto& in : graph.node(i).input()) consumers[in].push_back(i);
+    }
+  }
+  const onnx::NodeProto* made_by(const std::string& name, const char* op) const {
+    const auto it = producer.find(name);
+    if (it == producer.end()) return nullptr;
+    const auto& n = g->node(it->second);
+    return n.op_type() == op ? &n : nullptr;
+  }
+  std::optional<at::Tensor> constant(const std::string& name) const {
+    if (const auto it = inits.find(name); it != inits.end()) return onnx_io::to_tensor(*it->second, file);
+    if (const auto* c = made_by(name, "Constant"))
+      for (const auto& a : c->attribute())
+        if (a.name() == "value" && a.has_t()) return onnx_io::to_tensor(a.t(), file);
+    return std::nullopt;
+  }
+};
+
+std::string describe(const onnx::NodeProto& n, int index) {
+  return fmt::format("node '{}' (op {})", n.name().empty() ? fmt::format("{}_{}", n.op_type(), index) : n.name(), n.op_type());
+}
+
+/// A quantiser's (scale, zero point): constants, int8 zero point of 0 (or an error naming `what`).
+at::Tensor symmetric_scale(const Index& ix, const onnx::NodeProto& q, const std::string& where, const char* what) {
+  const auto s = q.input_size() > 1 ? ix.constant(q.input(1)) : std::nullopt;
+  if (!s) fail("{}: the {} scale of {} '{}' is not a constant", where, what, q.op_type(), q.name());
+  const auto z = q.input_size() > 2 && !q.input(2).empty() ? ix.constant(q.input(2)) : std::nullopt;
+  if (!z || z->scalar_type() != at::kChar)
+    fail("{}: the {} of {} '{}' is {}; cnnfi's integer execution takes symmetric int8 (an int8 zero point of 0): "
+         "uint8 / asymmetric QDQ models run fault-free but do not get the five modules yet",
+         where, what, q.op_type(), q.name(), !z ? "uint8 (no zero point given)" : "not int8");
+  if (z->ne(0).any().item<bool>())
+    fail("{}: the {} zero point of {} '{}' is not 0; cnnfi's integer execution is symmetric (zero points 0)", where, what,
+         q.op_type(), q.name());
+  const at::Tensor d = s->to(at::kDouble);
+  if ((~at::isfinite(d) | (d <= 0)).any().item<bool>())
+    fail("{}: the {} scale of {} '{}' holds a value that is not finite and > 0", where, what, q.op_type(), q.name());
+  return d.reshape({-1});
+}
+
+}  // namespace
+
+namespace {
+
+/// The DequantizeLinear a layer's weight comes from, directly or through one Transpose (PyTorch
+/// exports Linear as Transpose + MatMul); `transpose` gets that Transpose, if any.
+const onnx::NodeProto* weight_dq(const Index& ix, const onnx::NodeProto& n, const onnx::NodeProto** transpose = nullptr) {
+  if (n.input_size() < 2) return nullptr;
+  if (const auto* dq = ix.made_by(n.input(1), "DequantizeLinear")) return dq;
+  const auto* tr = ix.made_by(n.input(1), "Transpose");
+  if (!tr || tr->input_size() != 1) return nullptr;
+  if (transpose) *transpose = tr;
+  return ix.made_by(tr->input(0), "DequantizeLinear");
+}
+
+}  // namespace
+
+bool has_qdq_layers(const onnx::ModelProto& model) {
+  const Index ix(model.graph(), "");
+  for (const auto& n : model.graph().node())
+    if (weighted(n) && weight_dq(ix, n)) return true;
+  return false;
+}
+
+onnx::ModelProto adopt_qdq(const onnx::ModelProto& in, const std::string& file, int* adopted) {
+  onnx::ModelProto m = in;
+  auto* g = m.mutable_graph();
+  // Names for nameless nodes now, so that the scales, keyed by node name, find their layers.
+  for (int i = 0; i < g->node_size(); ++i)
+    if (g->node(i).name().empty()) g->mutable_node(i)->set_name(fmt::format("{}_{}", g->node(i).op_type(), i));
+  const Index ix(*g, file);
+  std::map<std::string, std::string> rename;       // DQ output -> the value that replaces it for all readers
+  std::vector<std::pair<std::string, at::Tensor>> new_inits;
+  nlohmann::json scales = nlohmann::json::array();
+  int count = 0;
+  for (int i = 0; i < g->node_size(); ++i) {
+    auto* n = g->mutable_node(i);
+    if (!weighted(*n) || n->input_size() < 2) continue;
+    const onnx::NodeProto* transpose = nullptr;
+    const auto* wdq = weight_dq(ix, *n, &transpose);
+    if (!wdq) continue;
+    const std::string where = fmt::format("{}: {}", file, describe(*n, i));
+    // Weight: DequantizeLinear(int8 initializer, s_w, 0) or DequantizeLinear(QuantizeLinear(float initializer)).
+    const at::Tensor s_w = symmetric_scale(ix, *wdq, where, "weight");
+    const int64_t waxis_attr = node_attr_int(*wdq, "axis", 1);
+    at::Tensor w8;
+    if (auto c = ix.constant(wdq->input(0))) {
+      if (c->scalar_type() != at::kChar) fail("{}: its weight codes are {}, not int8", where, c10::toString(c->scalar_type()));
+      w8 = c->to(at::kDouble);
+    } else if (const auto* wq = ix.made_by(wdq->input(0), "QuantizeLinear")) {
+      const auto wf = ix.constant(wq->input(0));
+      if (!wf) fail("{}: its weight is QuantizeLinear of a tensor computed at run time", where);
+      const at::Tensor s_q = symmetric_scale(ix, *wq, where, "weight");
+      if (!at::equal(s_q, s_w)) fail("{}: its weight's QuantizeLinear and DequantizeLinear scales differ", where);
+      std::vector<int64_t> shape(static_cast<size_t>(wf->dim()), 1);
+      const int64_t ax = waxis_attr < 0 ? waxis_attr + wf->dim() : waxis_attr;
+      if (s_w.numel() > 1) shape[static_cast<size_t>(ax)] = -1;
+      // As ONNX QuantizeLinear computes it: round half to even of x / scale, saturated to int8.
+      w8 = at::clamp(at::round(wf->to(at::kFloat) / s_w.to(at::kFloat).reshape(s_w.numel() > 1 ? shape : std::vector<int64_t>{})), -128, 127)
+               .to(at::kDouble);
+    } else {
+      fail("{}: its weight is DequantizeLinear of neither an int8 initializer nor QuantizeLinear of one", where);
+    }
+    int64_t scale_axis = waxis_attr < 0 ? waxis_attr + w8.dim() : waxis_attr;
+    if (transpose) {
+      std::vector<int64_t> perm;
+      for (const auto& a : transpose->attribute())
+        if (a.name() == "perm") perm.assign(a.ints().begin(), a.ints().end());
+      if (perm.empty())
+        for (int64_t d = w8.dim() - 1; d >= 0; --d) perm.push_back(d);
+      if (static_cast<int64_t>(perm.size()) != w8.dim()) fail("{}: the Transpose of its weight has a bad perm", where);
+      w8 = w8.permute(perm).contiguous();
+      scale_axis = std::find(perm.begin(), perm.end(), scale_axis) - perm.begin();
+    }
+    // The output-channel axis cnnfi's integer layers scale along: Conv 0, Gemm transB 0, else the last.
+    const bool last = n->op_type() == "MatMul" || (n->op_type() == "Gemm" && !node_attr_int(*n, "transB", 0));
+    const int64_t out_axis = last ? w8.dim() - 1 : 0;
+    if (s_w.numel() > 1) {
+      const int64_t ax = scale_axis;
+      if (ax != out_axis || s_w.numel() != w8.size(out_axis))
+        fail("{}: its weight has {} scales along axis {}; cnnfi's integer layers take one scale per tensor or one per "
+             "output channel (axis {}, {} channels)",
+             where, s_w.numel(), ax, out_axis, w8.size(out_axis));
+    }
+    std::vector<int64_t> wshape(static_cast<size_t>(w8.dim()), 1);
+    if (s_w.numel() > 1) wshape[static_cast<size_t>(out_axis)] = -1;
+    new_inits.emplace_back(n->input(1), (w8 * s_w.reshape(s_w.numel() > 1 ? wshape : std::vector<int64_t>{})).to(at::kFloat));
+    // Input: DequantizeLinear(QuantizeLinear(x, s), s).
+    const auto* xdq = ix.made_by(n->input(0), "DequantizeLinear");
+    const auto* xq = xdq ? ix.made_by(xdq->input(0), "QuantizeLinear") : nullptr;
+    if (!xq)
+      fail("{}: its input is not DequantizeLinear(QuantizeLinear(x)): cnnfi's integer layers quantise their input (i8)",
+           where);
+    const at::Tensor s_in = symmetric_scale(ix, *xdq, where, "input");
+    if (s_in.numel() != 1 || !at::equal(symmetric_scale(ix, *xq, where, "input"), s_in))
+      fail("{}: its input is quantised per channel or with two different scales; cnnfi's i8 has one scale", where);
+    n->set_input(0, xq->input(0));
+    // Bias: DequantizeLinear(int32, s_in * s_w).
+    if (n->input_size() > 2 && !n->input(2).empty()) {
+      const auto* bdq = ix.made_by(n->input(2), "DequantizeLinear");
+      if (bdq) {
+        const auto b32 = ix.constant(bdq->input(0));
+        const auto sb = bdq->input_size() > 1 ? ix.constant(bdq->input(1)) : std::nullopt;
+        if (!b32 || b32->scalar_type() != at::kInt || !sb)
+          fail("{}: its bias is DequantizeLinear of something other than an int32 initializer with a constant scale", where);
+        const at::Tensor want = s_in.item<double>() * s_w;
+        const at::Tensor got = sb->to(at::kDouble).reshape({-1});
+        if (got.numel() != want.numel() && got.numel() != 1)
+          fail("{}: its bias has {} scales for {} weight scales", where, got.numel(), want.numel());
+        if (((got - want).abs() > 1e-6 * want.abs()).any().item<bool>())
+          fail("{}: its bias scale is not s_in * s_w (the int32 bias cnnfi's b32 module holds)", where);
+        new_inits.emplace_back(n->input(2), (b32->to(at::kDouble) * got).to(at::kFloat));
+      }
+    }
+    // Output: [Relu ->] QuantizeLinear(s) -> DequantizeLinear(s), each DequantizeLinear's readers
+    // reading the layer's (or the Relu's) output instead.
+    std::string y = n->output(0);
+    auto sole = [&](const std::string& v) -> const onnx::NodeProto* {
+      const auto it = ix.consumers.find(v);
+      return it != ix.consumers.end() && it->second.size() == 1 ? &g->node(it->second[0]) : nullptr;
+    };
+    const onnx::NodeProto* next = sole(y);
+    if (next && next->op_type() == "Relu") {
+      y = next->output(0);
+      next = sole(y);
+    }
+    if (!next || next->op_type() != "QuantizeLinear")
+      fail("{}: its output is not quantised (QuantizeLinear, after a Relu at most); cnnfi's integer layers requantise "
+           "their output (o8)",
+           where);
+    const at::Tensor s_out = symmetric_scale(ix, *next, where, "output");
+    if (s_out.numel() != 1) fail("{}: its output is quantised per channel; cnnfi's o8 has one scale", where);
+    for (int k : ix.consumers.count(next->output(0)) ? ix.consumers.at(next->output(0)) : std::vector<int>{}) {
+      const auto& dq = g->node(k);
+      if (dq.op_type() != "DequantizeLinear" || !at::equal(symmetric_scale(ix, dq, where, "output"), s_out))
+        fail("{}: its output's QuantizeLinear is read by {}, not by a DequantizeLinear of the same scale", where,
+             describe(dq, k));
+      rename[dq.output(0)] = y;
+    }
+    scales.push_back({{"node", n->name()},
+                      {"s_in", s_in.item<double>()},
+                      {"s_out", s_out.item<double>()},
+                      {"s_w", std::vector<double>(s_w.data_ptr<double>(), s_w.data_ptr<double>() + s_w.numel())}});
+    ++count;
+  }
+  if (count == 0) fail("{}: no Conv, Gemm or MatMul reads its weight through DequantizeLinear: not a QDQ model", file);
+  for (int i = 0; i < g->node_size(); ++i)
+    for (int k = 0; k < g->node(i).input_size(); ++k)
+      if (const auto it = rename.find(g->node(i).input(k)); it != rename.end()) g->mutable_node(i)->set_input(k, it->second);
+  // A DequantizeLinear that produces a graph output becomes an Identity of the layer's output,
+  // keeping the output's name.
+  for (int i = 0; i < g->node_size(); ++i) {
+    auto* n = g->mutable_node(i);
+    if (n->op_type() != "DequantizeLinear" || n->output_size() != 1) continue;
+    const auto it = rename.find(n->output(0));
+    if (it == rename.end()) continue;
+    bool is_output = false;
+    for (const auto& o : g->output()) is_output = is_output || o.name() == n->output(0);
+    if (!is_output) continue;
+    n->set_op_type("Identity");
+    n->clear_attribute();
+    n->clear_input();
+    n->add_input(it->second);
+  }
+  // The new float weights and biases replace the DequantizeLinear outputs they stand for.
+  std::set<std::string> replaced;
+  for (auto& [name, t] : new_inits) {
+    replaced.insert(name);
+    auto* init = g->add_initializer();
+    onnx_io::from_tensor(t, *init);
+    init->set_name(name);
+  }
+  // Drop the nodes that produced them and every node and initializer nothing reads any more.
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::map<std::string, int> reads;
+    for (const auto& n : g->node())
+      for (const auto& v : n.input()) ++reads[v];
+    for (const auto& o : g->output()) ++reads[o.name()];
+    for (int i = g->node_size() - 1; i >= 0; --i) {
+      const auto& n = g->node(i);
+      bool used = false, produces_replaced = false;
+      for (const auto& o : n.output()) {
+        used = used || reads.count(o);
+        produces_replaced = produces_replaced || replaced.count(o);
+      }
+      if (!used || produces_replaced) {
+        g->mutable_node()->DeleteSubrange(i, 1);
+        changed = true;
+      }
+    }
+    for (int i = g->initializer_size() - 1; i >= 0; --i)
+      if (!reads.count(g->initializer(i).name())) {
+        g->mutable_initializer()->DeleteSubrange(i, 1);
+        changed = true;
+      }
+  }
+  onnx_io::set_metadata(m, kScalesKey, scales.dump());
+  if (adopted) *adopted = count;
+  return m;
+}
+
+std::shared_ptr<graph::Graph> load_for_integer(const std::string& path) {
+  auto model = onnx_io::parse_model(read_file(path), path);
+  if (!has_qdq_layers(model)) return onnx_io::load_model_proto(model, path);
+  return onnx_io::load_model_proto(adopt_qdq(model, path), path);
+}
+
+}  // namespace cnnfi::quant
