@@ -11,6 +11,7 @@
 #include "exec/executor.h"
 #include "onnx/builder.h"
 #include "onnx/import.h"
+#include "onnx/tensor.h"
 #include "quant/arith.h"
 #include "quant/model.h"
 #include "quant/qdq_import.h"
@@ -49,17 +50,21 @@ struct QdqParts {
 };
 
 /// x -> QDQ(0.05) -> Conv(int8 per-channel, int32 bias) -> Relu -> QDQ(0.02) -> Flatten -> QDQ(0.02)
-/// -> Gemm(int8 per-tensor 0.01, int32 bias, transB) -> QDQ(0.04): symmetric int8 throughout.
-onnx::ModelProto qdq_model(const QdqParts& p) {
+/// -> Gemm(int8 per-tensor 0.01, int32 bias, transB) -> QDQ(0.04): symmetric int8 throughout, or
+/// (`asymmetric`) uint8 activations with zero points 120 at the input and 90 at the output, as
+/// ONNX Runtime's quantiser writes activations by default.
+onnx::ModelProto qdq_model(const QdqParts& p, bool asymmetric = false) {
   onnx_io::ModelBuilder b("qdq", 13);
   b.input("x", {-1, 1, 5, 5});
   const auto scal = [&](const std::string& n, float v) { return b.initializer(n, at::scalar_tensor(v)); };
   const auto zero8 = b.initializer("zp", at::zeros({}, at::kChar));
-  const auto qdq = [&](const std::string& in, const std::string& s, const std::string& name) {
-    const auto q = b.node("QuantizeLinear", name + ".q", {in, s, zero8});
-    return b.node("DequantizeLinear", name + ".dq", {q, s, zero8});
+  const auto qdq = [&](const std::string& in, const std::string& s, const std::string& name, const std::string& zp) {
+    const auto q = b.node("QuantizeLinear", name + ".q", {in, s, zp});
+    return b.node("DequantizeLinear", name + ".dq", {q, s, zp});
   };
-  const auto x = qdq("x", scal("s0", 0.05f), "in");
+  const std::string zin = asymmetric ? b.initializer("zp_in", at::full({}, 120, at::kByte)) : zero8;
+  const std::string zout = asymmetric ? b.initializer("zp_out", at::full({}, 90, at::kByte)) : zero8;
+  const auto x = qdq("x", scal("s0", 0.05f), "in", zin);
   const auto w1 = b.node("DequantizeLinear", "w1.dq",
                          {b.initializer("w1_int8", p.w1), b.initializer("s_w1", p.s_w1), b.initializer("zp_w1", at::zeros({3}, at::kChar))},
                          {Attr::Int("axis", 0)});
@@ -67,12 +72,12 @@ onnx::ModelProto qdq_model(const QdqParts& p) {
                          {Attr::Int("axis", 0)});
   const auto c = b.node("Conv", "conv", {x, w1, b1});
   const auto r = b.node("Relu", "relu", {c});
-  const auto h = qdq(r, scal("s1", 0.02f), "act1");
-  const auto f = qdq(b.node("Flatten", "flatten", {h}), "s1", "flat");
+  const auto h = qdq(r, scal("s1", 0.02f), "act1", zero8);
+  const auto f = qdq(b.node("Flatten", "flatten", {h}), "s1", "flat", zero8);
   const auto w2 = b.node("DequantizeLinear", "w2.dq", {b.initializer("w2_int8", p.w2), scal("s_w2", 0.01f), zero8});
   const auto b2 = b.node("DequantizeLinear", "b2.dq", {b.initializer("b2_int32", p.b2), scal("s_b2", 0.02f * 0.01f)});
   const auto y = b.node("Gemm", "fc", {f, w2, b2}, {Attr::Int("transB", 1)});
-  b.node("DequantizeLinear", "out.dq", {b.node("QuantizeLinear", "out.q", {y, scal("s2", 0.04f), zero8}), "s2", zero8}, {}, "y");
+  b.node("DequantizeLinear", "out.dq", {b.node("QuantizeLinear", "out.q", {y, scal("s2", 0.04f), zout}), "s2", zout}, {}, "y");
   b.output("y", {-1, 4});
   return b.finish();
 }
@@ -152,15 +157,43 @@ TEST(QdqImport, AW8OrB32FlipEqualsTheFileWithThatIntegerChanged) {
   }
 }
 
-TEST(QdqImport, AsymmetricOrUnquantisedLayersAreRefusedNamingTheNode) {
+// uint8 activations with zero points: i8 and o8 hold the model's codes (120 + x / s), the
+// predictions are the QDQ graph's, and an i8 / o8 flip acts on the unsigned word.
+TEST(QdqImport, Uint8ActivationsWithZeroPointsAreTheModelsOwnCodes) {
   const QdqParts p;
-  // uint8 activations (no zero point: ONNX's default type) are not symmetric int8.
+  const onnx::ModelProto m = qdq_model(p, true);
+  Integer in(m);
+  const auto& conv = in.q->layers()[0];
+  EXPECT_EQ(conv.in_codes.zero_point, 120);
+  EXPECT_TRUE(conv.in_codes.is_unsigned);
+  EXPECT_EQ(in.q->layers()[1].out_codes.zero_point, 90);
+  EXPECT_TRUE(at::equal(conv.w8, p.w1.to(at::kDouble)));
+  exec::Executor qdq(onnx_io::load_model_proto(m, "qdq.onnx"));
+  const at::Tensor x = batch();
+  EXPECT_TRUE(at::allclose(qdq.forward(x), in.ex->forward(x), 0, 1e-6));
+  // The observer sees codes minus the zero point: input element 0 of image 0 is x = -0.3
+  // (code 120 - 6 = 114); flipping bit 7 of 114 (0111 0010) gives 242, x' = (242 - 120) * 0.05.
+  double seen = 0;
+  in.q->observe([&](const quant::QuantLayer& l, const at::Tensor& i8, const at::Tensor&) {
+    if (l.node == conv.node) seen = i8.view({-1})[0].item<double>();
+  });
+  in.q->arm({quant::Fault{0, 0, quant::Module::i8, 0, 7}}, 0, 1);
+  in.ex->forward(x.narrow(0, 0, 1));
+  in.q->disarm();
+  EXPECT_EQ(seen, 242 - 120);
+  EXPECT_EQ(quant::flip(114, conv.in_codes, 7), 242);
+  EXPECT_EQ(quant::flip(250, quant::Codes{0, true}, 7), 122);
+}
+
+TEST(QdqImport, AsymmetricWeightsOrUnquantisedLayersAreRefusedNamingTheNode) {
+  const QdqParts p;
+  // A weight zero point that is not 0.
   onnx::ModelProto m = qdq_model(p);
-  for (auto& n : *m.mutable_graph()->mutable_node())
-    if (n.name() == "in.q" || n.name() == "in.dq") n.mutable_input()->RemoveLast();
-  std::string msg = error_of([&] { quant::adopt_qdq(m, "u8.onnx"); });
-  EXPECT_NE(msg.find("u8.onnx: node 'conv'"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("uint8"), std::string::npos) << msg;
+  for (auto& t : *m.mutable_graph()->mutable_initializer())
+    if (t.name() == "zp_w1") onnx_io::from_tensor(at::ones({3}, at::kChar), t);
+  std::string msg = error_of([&] { quant::adopt_qdq(m, "zw.onnx"); });
+  EXPECT_NE(msg.find("zw.onnx: node 'conv'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("zero point"), std::string::npos) << msg;
   // A layer whose output is not requantised.
   onnx::ModelProto open = qdq_model(p);
   auto* g = open.mutable_graph();

@@ -40,4 +40,26 @@ at::Tensor requantize(const at::Tensor& o32, const at::Tensor& multiplier, int64
   return at::round(o32 * m).clamp_(-128.0, 127.0);
 }
 
+at::Tensor quantize(const at::Tensor& x, double scale, const Codes& codes) {
+  if (codes.symmetric()) return quantize(x, scale, 8);
+  at::Tensor q = at::round(x.to(at::kDouble) / scale) + codes.zero_point;
+  return at::nan_to_num(q, codes.zero_point, codes.hi(), codes.lo()).clamp_(codes.lo(), codes.hi());
+}
+
+at::Tensor requantize(const at::Tensor& o32, const at::Tensor& multiplier, int64_t axis, const Codes& codes) {
+  if (codes.symmetric()) return requantize(o32, multiplier, axis);
+  at::Tensor m = multiplier;
+  if (m.numel() > 1) {
+    std::vector<int64_t> shape(static_cast<size_t>(o32.dim()), 1);
+    shape[static_cast<size_t>(axis)] = m.numel();
+    m = m.reshape(shape);
+  }
+  return (at::round(o32 * m) + codes.zero_point).clamp_(codes.lo(), codes.hi());
+}
+
+double flip(double code, const Codes& codes, int bit) {
+  if (!codes.is_unsigned) return flip(code, 8, bit);
+  return static_cast<double>(static_cast<uint32_t>(code) ^ (1u << bit));
+}
+
 }  // namespace cnnfi::quant

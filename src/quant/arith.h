@@ -25,4 +25,20 @@ at::Tensor quantize(const at::Tensor& x, double scale, int bits);
 /// the channel axis (`axis`); a single multiplier applies to all.
 at::Tensor requantize(const at::Tensor& o32, const at::Tensor& multiplier, int64_t axis);
 
+/// 8-bit activation codes with a zero point (a QDQ model's own, quant/qdq_import.h): int8
+/// [-128, 127] or uint8 [0, 255]. Symmetric int8 (zero point 0) is what cnnfi calibrates itself.
+struct Codes {
+  double zero_point = 0;
+  bool is_unsigned = false;
+  double lo() const { return is_unsigned ? 0.0 : -128.0; }
+  double hi() const { return is_unsigned ? 255.0 : 127.0; }
+  bool symmetric() const { return zero_point == 0 && !is_unsigned; }
+};
+/// clamp(round(x / s) + zero point) in the codes' range (round half to even, as ONNX QuantizeLinear).
+at::Tensor quantize(const at::Tensor& x, double scale, const Codes& codes);
+/// clamp(round(o32 * multiplier[c]) + zero point) in the codes' range.
+at::Tensor requantize(const at::Tensor& o32, const at::Tensor& multiplier, int64_t axis, const Codes& codes);
+/// The code after flipping `bit` of its 8-bit word (two's complement for int8, plain for uint8).
+double flip(double code, const Codes& codes, int bit);
+
 }  // namespace cnnfi::quant

@@ -259,6 +259,7 @@ void QuantizedModel::measure(data::Source& images, const data::Preprocess& pre, 
   // Scales: the model's own (fault-aware training) if it carries them, else max-abs / 127.
   std::map<std::string, std::pair<double, double>> carried;
   std::map<std::string, std::vector<double>> carried_w;
+  std::map<std::string, std::pair<Codes, Codes>> carried_codes;
   if (config_.model_scales)
     for (const auto& p : exec_.graph().model->metadata_props())
       if (p.key() == kScalesKey) {
@@ -266,6 +267,18 @@ void QuantizedModel::measure(data::Source& images, const data::Preprocess& pre, 
           for (const auto& j : nlohmann::json::parse(p.value())) {
             carried[j.at("node").get<std::string>()] = {j.at("s_in").get<double>(), j.at("s_out").get<double>()};
             if (j.contains("s_w")) carried_w[j.at("node").get<std::string>()] = j.at("s_w").get<std::vector<double>>();
+            if (j.contains("zp_in")) {
+              Codes ci, co;
+              ci.zero_point = j.at("zp_in").get<double>();
+              co.zero_point = j.at("zp_out").get<double>();
+              ci.is_unsigned = j.at("in_type").get<std::string>() == "uint8";
+              co.is_unsigned = j.at("out_type").get<std::string>() == "uint8";
+              for (const Codes& c : {ci, co})
+                if (!(c.zero_point >= c.lo() && c.zero_point <= c.hi() && c.zero_point == std::floor(c.zero_point)))
+                  fail("{}: metadata '{}': layer '{}' has a zero point {} outside its codes' range", exec_.graph().file,
+                       kScalesKey, j.at("node").get<std::string>(), c.zero_point);
+              carried_codes[j.at("node").get<std::string>()] = {ci, co};
+            }
           }
         } catch (const std::exception& e) {
           fail("{}: metadata '{}' is not the scales cnnfi writes: {}", exec_.graph().file, kScalesKey, e.what());
@@ -281,6 +294,10 @@ void QuantizedModel::measure(data::Source& images, const data::Preprocess& pre, 
              kScalesKey, l.name, it->second.first, it->second.second);
       l.s_in = it->second.first;
       l.s_out = it->second.second;
+    }
+    if (const auto it = carried_codes.find(l.name); it != carried_codes.end()) {
+      l.in_codes = it->second.first;
+      l.out_codes = it->second.second;
     }
     if (const auto it = carried_w.find(l.name); it != carried_w.end()) {
       const auto& v = it->second;
@@ -326,6 +343,10 @@ void QuantizedModel::install_training(data::Source& images, const data::Preproce
            "BatchNormalization, which the integer model folds into it: train a model without BatchNorm",
            exec_.graph().file, l.name);
   measure(images, pre, batch);
+  for (const auto& l : layers_)
+    if (!l.in_codes.symmetric() || !l.out_codes.symmetric())
+      fail("{}: fault-aware training runs symmetric int8 layers; layer '{}' carries the zero points of a QDQ model",
+           exec_.graph().file, l.name);
   training_faulty_ = faulty;
   for (size_t i = 0; i < layers_.size(); ++i) exec_.replace_kernel(layers_[i].node, training_kernel(i));
   installed_ = true;
@@ -441,11 +462,14 @@ ops::KernelFn QuantizedModel::integer_kernel(size_t li) {
     auto& l = layers_[li];
     const auto& faults = armed_[li];
     const auto orig = float_kernels_[li];
-    // i8: the quantised input, faulted between Q and DQ.
-    at::Tensor q = quantize(in[0], l.s_in, 8).contiguous();
+    // i8: the quantised input, faulted between Q and DQ (codes with the model's zero point, if any).
+    at::Tensor q = quantize(in[0], l.s_in, l.in_codes).contiguous();
     double* qp = q.data_ptr<double>();
     for (const auto& f : faults)
-      if (f.module == Module::i8) qp[f.image * l.in_per_image + f.element] = flip(qp[f.image * l.in_per_image + f.element], 8, f.bit);
+      if (f.module == Module::i8)
+        qp[f.image * l.in_per_image + f.element] = flip(qp[f.image * l.in_per_image + f.element], l.in_codes, f.bit);
+    // The accumulator reads codes minus the zero point (0 where the model pads: padding is x = 0).
+    if (l.in_codes.zero_point != 0) q = (q - l.in_codes.zero_point).contiguous();
     // The exact integer accumulator of `x` (integers) with weight `w` (integers), see model.h.
     auto accumulate = [&](const at::Tensor& x, const at::Tensor& w) {
       ops::Inputs a(in.size());
@@ -493,18 +517,19 @@ ops::KernelFn QuantizedModel::integer_kernel(size_t li) {
     }
     if (config_.clamp_o32 && l.o32_lo <= l.o32_hi) o32.clamp_(l.o32_lo, l.o32_hi);
     if (observer_) observer_(l, q, o32);
-    at::Tensor o8 = requantize(o32, l.multiplier, axis).contiguous();
+    at::Tensor o8 = requantize(o32, l.multiplier, axis, l.out_codes).contiguous();
     double* p8 = o8.data_ptr<double>();
     for (const auto& f : faults)
       if (f.module == Module::o8) {
         double& v = p8[f.image * l.out_per_image + f.element];
-        v = flip(v, 8, f.bit);
+        v = flip(v, l.out_codes, f.bit);
       }
     if (recording_) {
       l.o8_lo = std::min(l.o8_lo, o8.min().item<double>());
       l.o8_hi = std::max(l.o8_hi, o8.max().item<double>());
     }
     if (config_.clamp_o8 && l.o8_lo <= l.o8_hi) o8.clamp_(l.o8_lo, l.o8_hi);
+    if (l.out_codes.zero_point != 0) return {((o8 - l.out_codes.zero_point) * l.s_out).to(in[0].scalar_type())};
     return {(o8 * l.s_out).to(in[0].scalar_type())};
   };
 }

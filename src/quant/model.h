@@ -30,6 +30,7 @@
 #include "data/preprocess.h"
 #include "data/source.h"
 #include "exec/executor.h"
+#include "quant/arith.h"
 #include "quant/module.h"
 
 namespace cnnfi::quant {
@@ -72,6 +73,7 @@ struct QuantLayer {
   std::vector<int64_t> kernel, strides, dilations;  ///< conv2d: 2 entries (1-D convs get H = 1)
   void* window = nullptr;                           ///< conv2d: the node's ops::Window
   double s_in = 0, s_out = 0;
+  Codes in_codes, out_codes;  ///< i8 and o8 zero points and signedness (a QDQ model's own; symmetric int8 otherwise)
   at::Tensor s_w;         ///< weight scales (one, or one per output channel), double
   at::Tensor model_s_w;   ///< the model's own weight scales (a QDQ model's, via kScalesKey "s_w"); undefined: max-abs / 127
   at::Tensor w8, b32;     ///< integers in double tensors; b32 undefined when there is no bias

@@ -13,6 +13,7 @@
 #include "onnx/import.h"
 #include "onnx/tensor.h"
 #include "ops/op.h"
+#include "quant/arith.h"
 #include "quant/model.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -66,15 +67,14 @@ std::string describe(const onnx::NodeProto& n, int index) {
   return fmt::format("node '{}' (op {})", n.name().empty() ? fmt::format("{}_{}", n.op_type(), index) : n.name(), n.op_type());
 }
 
-/// A quantiser's (scale, zero point): constants, int8 zero point of 0 (or an error naming `what`).
+/// A weight quantiser's scales: constants, an int8 zero point of 0 (or an error naming `what`).
 at::Tensor symmetric_scale(const Index& ix, const onnx::NodeProto& q, const std::string& where, const char* what) {
   const auto s = q.input_size() > 1 ? ix.constant(q.input(1)) : std::nullopt;
   if (!s) fail("{}: the {} scale of {} '{}' is not a constant", where, what, q.op_type(), q.name());
   const auto z = q.input_size() > 2 && !q.input(2).empty() ? ix.constant(q.input(2)) : std::nullopt;
   if (!z || z->scalar_type() != at::kChar)
-    fail("{}: the {} of {} '{}' is {}; cnnfi's integer execution takes symmetric int8 (an int8 zero point of 0): "
-         "uint8 / asymmetric QDQ models run fault-free but do not get the five modules yet",
-         where, what, q.op_type(), q.name(), !z ? "uint8 (no zero point given)" : "not int8");
+    fail("{}: the {} of {} '{}' is {}; cnnfi's w8 module holds symmetric int8 weights (an int8 zero point of 0)", where,
+         what, q.op_type(), q.name(), !z ? "uint8 (no zero point given)" : "not int8");
   if (z->ne(0).any().item<bool>())
     fail("{}: the {} zero point of {} '{}' is not 0; cnnfi's integer execution is symmetric (zero points 0)", where, what,
          q.op_type(), q.name());
@@ -82,6 +82,33 @@ at::Tensor symmetric_scale(const Index& ix, const onnx::NodeProto& q, const std:
   if ((~at::isfinite(d) | (d <= 0)).any().item<bool>())
     fail("{}: the {} scale of {} '{}' holds a value that is not finite and > 0", where, what, q.op_type(), q.name());
   return d.reshape({-1});
+}
+
+/// An activation quantiser's scale (one value) and codes: int8 or uint8 (no zero point given:
+/// ONNX's default, uint8 at 0), any zero point in range.
+std::pair<double, Codes> activation_codes(const Index& ix, const onnx::NodeProto& q, const std::string& where,
+                                          const char* what) {
+  const auto s = q.input_size() > 1 ? ix.constant(q.input(1)) : std::nullopt;
+  if (!s || s->numel() != 1)
+    fail("{}: the {} scale of {} '{}' is not one constant; cnnfi's {} has one scale", where, what, q.op_type(), q.name(),
+         std::string(what) == "input" ? "i8" : "o8");
+  const double scale = s->to(at::kDouble).item<double>();
+  if (!(std::isfinite(scale) && scale > 0))
+    fail("{}: the {} scale of {} '{}' is {}; it must be finite and > 0", where, what, q.op_type(), q.name(), scale);
+  Codes c;
+  const auto z = q.input_size() > 2 && !q.input(2).empty() ? ix.constant(q.input(2)) : std::nullopt;
+  if (z && z->scalar_type() != at::kChar && z->scalar_type() != at::kByte)
+    fail("{}: the {} zero point of {} '{}' is {}; cnnfi's modules are 8-bit (int8 or uint8)", where, what, q.op_type(),
+         q.name(), c10::toString(z->scalar_type()));
+  if (z && z->numel() != 1)
+    fail("{}: the {} zero point of {} '{}' has {} values; one per tensor", where, what, q.op_type(), q.name(), z->numel());
+  c.is_unsigned = !z || z->scalar_type() == at::kByte;
+  c.zero_point = z ? z->to(at::kDouble).item<double>() : 0.0;
+  return {scale, c};
+}
+
+bool same(const std::pair<double, Codes>& a, const std::pair<double, Codes>& b) {
+  return a.first == b.first && a.second.zero_point == b.second.zero_point && a.second.is_unsigned == b.second.is_unsigned;
 }
 
 }  // namespace
@@ -177,9 +204,10 @@ onnx::ModelProto adopt_qdq(const onnx::ModelProto& in, const std::string& file, 
     if (!xq)
       fail("{}: its input is not DequantizeLinear(QuantizeLinear(x)): cnnfi's integer layers quantise their input (i8)",
            where);
-    const at::Tensor s_in = symmetric_scale(ix, *xdq, where, "input");
-    if (s_in.numel() != 1 || !at::equal(symmetric_scale(ix, *xq, where, "input"), s_in))
-      fail("{}: its input is quantised per channel or with two different scales; cnnfi's i8 has one scale", where);
+    const auto in_q = activation_codes(ix, *xdq, where, "input");
+    if (!same(activation_codes(ix, *xq, where, "input"), in_q))
+      fail("{}: its input's QuantizeLinear and DequantizeLinear differ in scale or zero point", where);
+    const at::Tensor s_in = at::full({1}, in_q.first, at::kDouble);
     n->set_input(0, xq->input(0));
     // Bias: DequantizeLinear(int32, s_in * s_w).
     if (n->input_size() > 2 && !n->input(2).empty()) {
@@ -214,19 +242,26 @@ onnx::ModelProto adopt_qdq(const onnx::ModelProto& in, const std::string& file, 
       fail("{}: its output is not quantised (QuantizeLinear, after a Relu at most); cnnfi's integer layers requantise "
            "their output (o8)",
            where);
-    const at::Tensor s_out = symmetric_scale(ix, *next, where, "output");
-    if (s_out.numel() != 1) fail("{}: its output is quantised per channel; cnnfi's o8 has one scale", where);
+    const auto out_q = activation_codes(ix, *next, where, "output");
+    const at::Tensor s_out = at::full({1}, out_q.first, at::kDouble);
     for (int k : ix.consumers.count(next->output(0)) ? ix.consumers.at(next->output(0)) : std::vector<int>{}) {
       const auto& dq = g->node(k);
-      if (dq.op_type() != "DequantizeLinear" || !at::equal(symmetric_scale(ix, dq, where, "output"), s_out))
+      if (dq.op_type() != "DequantizeLinear" || !same(activation_codes(ix, dq, where, "output"), out_q))
         fail("{}: its output's QuantizeLinear is read by {}, not by a DequantizeLinear of the same scale", where,
              describe(dq, k));
       rename[dq.output(0)] = y;
     }
-    scales.push_back({{"node", n->name()},
-                      {"s_in", s_in.item<double>()},
-                      {"s_out", s_out.item<double>()},
-                      {"s_w", std::vector<double>(s_w.data_ptr<double>(), s_w.data_ptr<double>() + s_w.numel())}});
+    nlohmann::json entry{{"node", n->name()},
+                         {"s_in", s_in.item<double>()},
+                         {"s_out", s_out.item<double>()},
+                         {"s_w", std::vector<double>(s_w.data_ptr<double>(), s_w.data_ptr<double>() + s_w.numel())}};
+    if (!in_q.second.symmetric() || !out_q.second.symmetric()) {
+      entry["zp_in"] = in_q.second.zero_point;
+      entry["zp_out"] = out_q.second.zero_point;
+      entry["in_type"] = in_q.second.is_unsigned ? "uint8" : "int8";
+      entry["out_type"] = out_q.second.is_unsigned ? "uint8" : "int8";
+    }
+    scales.push_back(entry);
     ++count;
   }
   if (count == 0) fail("{}: no Conv, Gemm or MatMul reads its weight through DequantizeLinear: not a QDQ model", file);

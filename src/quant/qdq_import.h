@@ -12,11 +12,12 @@
 // i8, w8, b32, o32, o8 maps onto the model's own tensors. The rewrite is used where the integer
 // execution runs (kind quantized, info --quantized); elsewhere the QDQ model runs as written.
 //
-// Symmetric int8 only, as cnnfi's integer execution is: activation and weight zero points must
-// be int8 zeros. A model with uint8 activations or non-zero zero points (ONNX Runtime's default
-// asymmetric activations), a quantised layer whose input or output is not quantised, a per-channel
-// weight scale on another axis than the output channels, or a bias scale other than s_in * s_w is
-// refused, naming the node and what differs.
+// Activations may be int8 or uint8 with any zero point (ONNX Runtime's default asymmetric uint8
+// activations included): i8 and o8 hold the model's codes and a flip acts on that 8-bit word;
+// weights must be symmetric int8 (zero point 0), as the quantisers write them by default. A
+// quantised layer whose input or output is not quantised, a per-channel weight scale on another
+// axis than the output channels, or a bias scale other than s_in * s_w is refused, naming the node
+// and what differs.
 #pragma once
 #include <memory>
 #include <string>

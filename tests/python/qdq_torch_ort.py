@@ -9,7 +9,9 @@ torch.onnx.export (opset 13) as QuantizeLinear/DequantizeLinear. Then:
   2. cnnfi's integer execution of the file (kind quantized, N = 0) must predict the same class on
      every image whose top two ONNX Runtime logits are not tied.
   3. kind quantized with faults in each module alone (i8, w8, b32, o32, o8) runs on it, from the
-     model's own integers.
+     model's own integers (every module has vulnerable bits; the faults change some decisions).
+Both with symmetric int8 activations and with affine uint8 ones (zero points), as PyTorch's default
+observers and ONNX Runtime's quantiser write them.
 
 Usage: qdq_torch_ort.py CNNFI_BINARY WORKDIR. Exit 77 when torch, numpy or node's onnxruntime-node
 (npm ci --prefix tests/ort) is missing.
@@ -34,8 +36,19 @@ if not os.path.isdir(os.path.join(ORT, "node_modules", "onnxruntime-node")):
     sys.exit(77)
 
 
-def fq(x, s):
-    return torch.fake_quantize_per_tensor_affine(x, float(s), 0, -128, 127)
+def fq(x, q):
+    """q = (scale, zero point, lo, hi): symmetric int8 (0, -128, 127) or asymmetric uint8 (zp, 0, 255)."""
+    s, zp, lo, hi = q
+    return torch.fake_quantize_per_tensor_affine(x, float(s), int(zp), lo, hi)
+
+
+def observe(t, unsigned):
+    """PyTorch's min-max observer: symmetric int8, or affine uint8 over [min(t, 0), max(t, 0)]."""
+    if not unsigned:
+        return (max(float(t.abs().max()), 1e-8) / 127, 0, -128, 127)
+    lo, hi = min(float(t.min()), 0.0), max(float(t.max()), 0.0)
+    s = max(hi - lo, 1e-8) / 255
+    return (s, int(min(255, max(0, round(-lo / s)))), 0, 255)
 
 
 def fq_w(w, s):
@@ -43,8 +56,9 @@ def fq_w(w, s):
 
 
 class Net(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, unsigned):
         super().__init__()
+        self.unsigned = unsigned
         g = torch.Generator().manual_seed(24)
         self.w1 = torch.nn.Parameter(torch.randn(8, 1, 3, 3, generator=g) * 0.4)
         self.w2 = torch.nn.Parameter(torch.randn(8, 8, 3, 3, generator=g) * 0.15)
@@ -62,7 +76,7 @@ class Net(torch.nn.Module):
 
     def calibrate(self, x):
         with torch.no_grad():
-            self.s = [max(float(t.abs().max()), 1e-8) / 127 for t in self.float_points(x)]
+            self.s = [observe(t, self.unsigned) for t in self.float_points(x)]
             self.sw = [w.detach().abs().flatten(1).amax(1).clamp_min(1e-8) / 127 for w in (self.w1, self.w2, self.w3)]
 
     def forward(self, x):
@@ -88,7 +102,7 @@ def add_int32_biases(path):
     for n in list(g.node):
         if n.op_type != "Conv" or len(n.input) > 2:
             continue
-        s_in = const[made[n.input[0]].input[1]].astype(np.float32)
+        s_in = const[made[n.input[0]].input[1]].astype(np.float32)  # the input DequantizeLinear's scale
         s_w = const[made[n.input[1]].input[1]].astype(np.float32)
         name = n.name or n.output[0]
         b32 = rng.integers(-300, 300, s_w.shape[0]).astype(np.int32)
@@ -102,13 +116,25 @@ def add_int32_biases(path):
 
 
 def main():
-    binary, work = sys.argv[1], sys.argv[2]
+    binary, root = sys.argv[1], sys.argv[2]
+    failures = []
+    for unsigned in (False, True):
+        failures += check(binary, os.path.join(root, "uint8" if unsigned else "int8"), unsigned)
+    if failures:
+        print("\n".join("FAIL " + f for f in failures))
+        sys.exit(1)
+
+
+def check(binary, work, unsigned):
+    """Symmetric int8 activations, or (unsigned) affine uint8 ones as ONNX Runtime's quantiser
+    and PyTorch's default observers write them; the input spans [-1, 1] so its zero point is ~128."""
+    print("-- %s activations" % ("uint8 (affine)" if unsigned else "int8 (symmetric)"))
     os.makedirs(work, exist_ok=True)
     torch.manual_seed(0)
     n = 400
-    x = torch.rand(n, 1, 12, 12)
-    calib = torch.rand(64, 1, 12, 12)
-    net = Net().eval()
+    raw, raw_calib = torch.rand(n, 1, 12, 12), torch.rand(64, 1, 12, 12)  # images in [0, 1]
+    x, calib = raw * 2 - 1, raw_calib * 2 - 1                             # the model's input: mean 0.5, std 0.5
+    net = Net(unsigned).eval()
     net.calibrate(calib)
     path = os.path.join(work, "qdq.onnx")
     torch.onnx.export(net, x[:1], path, opset_version=13, input_names=["x"], output_names=["y"],
@@ -119,15 +145,14 @@ def main():
     x.numpy().astype("<f4").tofile(xb)
     r = subprocess.run(["node", os.path.join(ORT, "run.js"), path, xb, "%d,1,12,12" % n, yb], capture_output=True, text=True)
     if r.returncode != 0:
-        print("FAIL: ONNX Runtime: %s" % r.stderr)
-        sys.exit(1)
+        return ["ONNX Runtime: %s" % r.stderr]
     logits = np.fromfile(yb, dtype="<f4").reshape(n, 10)
     top2 = np.sort(logits, axis=1)[:, -2:]
     clear = top2[:, 1] > top2[:, 0]
     labels = logits.argmax(1).astype(np.int64)
-    np.save(os.path.join(work, "x.npy"), x.numpy())
+    np.save(os.path.join(work, "x.npy"), raw.numpy())
     np.save(os.path.join(work, "y.npy"), labels)
-    np.save(os.path.join(work, "calib.npy"), calib.numpy())
+    np.save(os.path.join(work, "calib.npy"), raw_calib.numpy())
     np.save(os.path.join(work, "calib_y.npy"), np.zeros(64, np.int64))
     data = "npy:%s,%s" % (os.path.join(work, "x.npy"), os.path.join(work, "y.npy"))
     cal = "npy:%s,%s" % (os.path.join(work, "calib.npy"), os.path.join(work, "calib_y.npy"))
@@ -136,7 +161,7 @@ def main():
     def run(name, extra):
         cfg = os.path.join(work, name + ".yaml")
         with open(cfg, "w") as f:
-            f.write("kind: quantized\nmodel: %s\ndata: %s\ncalibration: %s\npreprocessing: {mean: 0, std: 1}\nseed: 1\n%s"
+            f.write("kind: quantized\nmodel: %s\ndata: %s\ncalibration: %s\npreprocessing: {mean: 0.5, std: 0.5}\nseed: 1\n%s"
                     % (path, data, cal, extra))
         db = os.path.join(work, name + ".db")
         for ext in ("", "-wal", "-shm"):
@@ -167,11 +192,11 @@ def main():
         meta = dict(con.execute("select key, value from meta"))
         layers = json.loads(meta["quantized"])["layers"]
         print("layers: %s" % ", ".join("%s (s_in %.4g, s_out %.4g)" % (l["name"], l["s_in"], l["s_out"]) for l in layers))
-        if len(hit) != 5 or min(hit.values()) == 0 or len(layers) != 3:
-            failures.append("module campaign: %s, %d layers" % (hit, len(layers)))
-    if failures:
-        print("\n".join("FAIL " + f for f in failures))
-        sys.exit(1)
+        bits = {x["name"]: x["bits"] for x in json.loads(meta["quantized"])["sets"]}
+        print("vulnerable bits per module: %s" % json.dumps(bits))
+        if len(hit) != 5 or sum(hit.values()) == 0 or len(layers) != 3 or min(bits.values()) <= 0:
+            failures.append("module campaign: %s, %d layers, bits %s" % (hit, len(layers), bits))
+    return failures
 
 
 if __name__ == "__main__":
