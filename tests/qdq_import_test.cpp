@@ -211,3 +211,50 @@ TEST(QdqImport, AsymmetricWeightsOrUnquantisedLayersAreRefusedNamingTheNode) {
   EXPECT_FALSE(quant::has_qdq_layers(fm));
   EXPECT_NE(error_of([&] { quant::adopt_qdq(fm, "f.onnx"); }).find("not a QDQ model"), std::string::npos);
 }
+
+// QLinearConv (ONNX's QOperator format, as ONNX Runtime's quantiser writes it with
+// QuantFormat.QOperator): rewritten as the QDQ layers that compute the same, then adopted. Two
+// chained QLinearConvs with uint8 activations: the integer execution equals cnnfi running the
+// QLinearConv nodes as written, and a w8 flip equals the file with that weight changed.
+TEST(QdqImport, QLinearConvModelsGetTheModulesToo) {
+  const QdqParts p;
+  const auto model = [&](const at::Tensor& w1) {
+    onnx_io::ModelBuilder b("qlinear", 13);
+    b.input("x", {-1, 1, 5, 5});
+    const auto s0 = b.initializer("s0", at::scalar_tensor(0.05f)), z0 = b.initializer("z0", at::full({}, 128, at::kByte));
+    const auto s1 = b.initializer("s1", at::scalar_tensor(0.02f)), z1 = b.initializer("z1", at::full({}, 10, at::kByte));
+    const auto s2 = b.initializer("s2", at::scalar_tensor(0.03f)), z2 = b.initializer("z2", at::full({}, 100, at::kByte));
+    const auto xq = b.node("QuantizeLinear", "in.q", {"x", s0, z0});
+    const auto c1 = b.node("QLinearConv", "conv1",
+                           {xq, s0, z0, b.initializer("w1", w1), b.initializer("sw1", p.s_w1),
+                            b.initializer("zw1", at::zeros({3}, at::kChar)), s1, z1, b.initializer("b1", p.b1)},
+                           {Attr::Ints("pads", {1, 1, 1, 1})});
+    const auto w2 = (at::arange(27, at::kInt).remainder(9) - 4).to(at::kChar).reshape({1, 3, 3, 3});
+    const auto c2 = b.node("QLinearConv", "conv2",
+                           {c1, s1, z1, b.initializer("w2", w2), b.initializer("sw2", at::scalar_tensor(0.04f)),
+                            b.initializer("zw2", at::zeros({}, at::kChar)), s2, z2});
+    b.node("DequantizeLinear", "out.dq", {c2, s2, z2}, {}, "y");
+    b.output("y", {-1, 1, 3, 3});
+    return b.finish();
+  };
+  const onnx::ModelProto m = model(p.w1);
+  EXPECT_TRUE(quant::has_qdq_layers(m));
+  Integer in(m);
+  ASSERT_EQ(in.q->layers().size(), 2u);
+  EXPECT_TRUE(at::equal(in.q->layers()[0].w8, p.w1.to(at::kDouble)));
+  EXPECT_TRUE(at::equal(in.q->layers()[0].b32, p.b1.to(at::kDouble)));
+  EXPECT_EQ(in.q->layers()[0].in_codes.zero_point, 128);
+  EXPECT_EQ(in.q->layers()[1].out_codes.zero_point, 100);
+  exec::Executor as_written(onnx_io::load_model_proto(m, "qlinear.onnx"));
+  const at::Tensor x = batch();
+  const at::Tensor golden = in.ex->forward(x);
+  EXPECT_TRUE(at::allclose(as_written.forward(x), golden, 0, 1e-6)) << as_written.forward(x) << golden;
+  in.q->arm({quant::Fault{0, 0, quant::Module::w8, 4, 6}}, 0, 1);
+  const at::Tensor faulty = in.ex->forward(x.narrow(0, 0, 1));
+  in.q->disarm();
+  at::Tensor edited = p.w1.clone();
+  edited.view({-1})[4] = quant::flip(edited.view({-1})[4].item<double>(), 8, 6);
+  exec::Executor changed(onnx_io::load_model_proto(model(edited), "edited.onnx"));
+  EXPECT_TRUE(at::allclose(changed.forward(x.narrow(0, 0, 1)), faulty, 0, 1e-6));
+  EXPECT_FALSE(at::equal(faulty, golden.narrow(0, 0, 1)));
+}

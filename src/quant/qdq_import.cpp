@@ -131,11 +131,98 @@ const onnx::NodeProto* weight_dq(const Index& ix, const onnx::NodeProto& n, cons
 bool has_qdq_layers(const onnx::ModelProto& model) {
   const Index ix(model.graph(), "");
   for (const auto& n : model.graph().node())
-    if (weighted(n) && weight_dq(ix, n)) return true;
+    if (n.op_type() == "QLinearConv" || n.op_type() == "QLinearMatMul" || (weighted(n) && weight_dq(ix, n))) return true;
   return false;
 }
 
-onnx::ModelProto adopt_qdq(const onnx::ModelProto& in, const std::string& file, int* adopted) {
+onnx::ModelProto qlinear_to_qdq(const onnx::ModelProto& in, const std::string& file) {
+  onnx::ModelProto m = in;
+  auto* g = m.mutable_graph();
+  std::set<std::string> used;
+  for (const auto& t : g->initializer()) used.insert(t.name());
+  for (const auto& n : g->node()) {
+    used.insert(n.name());
+    for (const auto& o : n.output()) used.insert(o);
+  }
+  const auto fresh = [&](const std::string& base) {
+    std::string name = base;
+    for (int k = 1; used.count(name); ++k) name = base + "_" + std::to_string(k);
+    used.insert(name);
+    return name;
+  };
+  const Index ix(in.graph(), file);
+  std::vector<onnx::NodeProto> out;
+  for (int i = 0; i < in.graph().node_size(); ++i) {
+    const auto& n = in.graph().node(i);
+    const bool conv = n.op_type() == "QLinearConv", matmul = n.op_type() == "QLinearMatMul";
+    if (!conv && !matmul) {
+      out.push_back(n);
+      continue;
+    }
+    if (n.input_size() < 8) fail("{}: {}: has {} inputs; {} takes 8 or 9", file, describe(n, i), n.input_size(), n.op_type());
+    const std::string base = n.name().empty() ? fmt::format("{}_{}", n.op_type(), i) : n.name();
+    auto dq = [&](const std::string& q, const std::string& s, const std::string& z, int64_t axis, const std::string& what) {
+      onnx::NodeProto d;
+      d.set_op_type("DequantizeLinear");
+      d.set_name(fresh(base + "." + what + ".dq"));
+      d.add_input(q);
+      d.add_input(s);
+      if (!z.empty()) d.add_input(z);
+      d.add_output(fresh(base + "." + what));
+      if (axis >= 0) {
+        auto* a = d.add_attribute();
+        a->set_name("axis");
+        a->set_type(onnx::AttributeProto::INT);
+        a->set_i(axis);
+      }
+      out.push_back(d);
+      return d.output(0);
+    };
+    const std::string x = dq(n.input(0), n.input(1), n.input(2), -1, "x");
+    // Per-channel weight scales lie along the output channels: axis 0 of a Conv weight, the last of a MatMul's.
+    const auto ws = ix.constant(n.input(4));
+    const int64_t waxis = ws && ws->numel() > 1 ? (conv ? 0 : 1) : -1;
+    const std::string w = dq(n.input(3), n.input(4), n.input(5), waxis, "w");
+    onnx::NodeProto layer;
+    layer.set_op_type(conv ? "Conv" : "MatMul");
+    layer.set_name(base);
+    layer.add_input(x);
+    layer.add_input(w);
+    if (conv) {
+      for (const auto& a : n.attribute()) *layer.add_attribute() = a;
+      if (n.input_size() > 8 && !n.input(8).empty()) {
+        // The int32 bias at scale s_x * s_w, as QLinearConv defines it.
+        const auto sx = ix.constant(n.input(1));
+        if (!sx || !ws || sx->numel() != 1)
+          fail("{}: {}: its input scale (one value) or weight scale is not a constant", file, describe(n, i));
+        const std::string sb = fresh(base + ".b_scale");
+        auto* t = g->add_initializer();
+        onnx_io::from_tensor((sx->to(at::kFloat).reshape({}) * ws->to(at::kFloat).reshape({-1})), *t);
+        t->set_name(sb);
+        layer.add_input(dq(n.input(8), sb, "", ws->numel() > 1 ? 0 : -1, "b"));
+      }
+    }
+    layer.add_output(fresh(base + ".y"));
+    out.push_back(layer);
+    onnx::NodeProto q;
+    q.set_op_type("QuantizeLinear");
+    q.set_name(fresh(base + ".y.q"));
+    q.add_input(layer.output(0));
+    q.add_input(n.input(6));
+    q.add_input(n.input(7));
+    q.add_output(n.output(0));
+    out.push_back(q);
+  }
+  g->clear_node();
+  for (auto& n : out) *g->add_node() = std::move(n);
+  return m;
+}
+
+onnx::ModelProto adopt_qdq(const onnx::ModelProto& original, const std::string& file, int* adopted) {
+  // QLinearConv / QLinearMatMul (QOperator format) first become the equivalent QDQ layers.
+  bool qlinear = false;
+  for (const auto& n : original.graph().node()) qlinear = qlinear || n.op_type() == "QLinearConv" || n.op_type() == "QLinearMatMul";
+  const onnx::ModelProto in = qlinear ? qlinear_to_qdq(original, file) : original;
   onnx::ModelProto m = in;
   auto* g = m.mutable_graph();
   // Names for nameless nodes now, so that the scales, keyed by node name, find their layers.

@@ -28,8 +28,14 @@
 
 namespace cnnfi::quant {
 
-/// True when a Conv, Gemm or MatMul of `model` reads its weight through DequantizeLinear.
+/// True when a Conv, Gemm or MatMul of `model` reads its weight through DequantizeLinear, or the
+/// model has QLinearConv / QLinearMatMul nodes.
 bool has_qdq_layers(const onnx::ModelProto& model);
+
+/// QLinearConv / QLinearMatMul (ONNX's QOperator format) rewritten as the QDQ layers that compute
+/// the same: DequantizeLinear of input, weight and int32 bias (at s_x * s_w), the float layer, and
+/// QuantizeLinear at the output's scale and zero point. adopt_qdq applies it first.
+onnx::ModelProto qlinear_to_qdq(const onnx::ModelProto& model, const std::string& file);
 
 /// The float model with the QDQ model's own scales (see above); `layers` gets the number of
 /// layers adopted.
