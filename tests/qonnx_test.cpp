@@ -418,3 +418,56 @@ TEST(QonnxExport, ShippedCnvsRoundTripAndTheGridMatchesTheOriginal) {
   EXPECT_EQ(test::sql_rows(dir.file("qonnx.db"), "select value from meta where key = 'format'"),
             std::vector<std::string>{"model:bipolar"});
 }
+
+// FloatQuant weights are stored as minifloat words (OCP FP8 E4M3 here: bias 7, NaN only): the
+// words are the format's bit patterns, a flip of the exponent's top bit multiplies by 2^8, and one
+// that makes the all-ones word is a NaN weight (a result, not a crash). E5M2 with infinities: an
+// all-ones exponent is an infinite weight.
+TEST(QonnxStorage, FloatQuantWeightsAreMinifloatWords) {
+  const auto model = [](const std::vector<float>& w, const std::vector<at::Tensor>& params, std::vector<Attr> attrs) {
+    onnx_io::ModelBuilder b("fp8", 13);
+    b.input("x", {-1, 4});
+    std::vector<std::string> ins{b.initializer("w", vec(w).reshape({2, 4}))};
+    for (size_t i = 0; i < params.size(); ++i) ins.push_back(b.initializer("p" + std::to_string(i), params[i]));
+    b.node("FloatQuant", "w_quant", ins, std::move(attrs), "wq", "qonnx.custom_op.general");
+    b.node("Gemm", "fc", {"x", "wq"}, {Attr::Int("transB", 1)}, "y");
+    b.output("y", {-1, 2});
+    return onnx_io::load_model_proto(b.finish(false), "fp8.onnx");
+  };
+  const auto s = [](float v) { return at::scalar_tensor(v); };
+  auto g = model({1.125f, -0.3125f, 500, 0.00390625f, 0, 17, 1, -2}, {s(1), s(4), s(3), s(7), s(448)},
+                 {Attr::Int("has_nan", 1)});
+  ASSERT_EQ(g->storage.size(), 1u);
+  EXPECT_EQ(g->storage.begin()->second.describe(), "e4m3-b7-nan");
+  exec::Executor ex(g);
+  fault::WeightInjector inj(ex, repr::find_format(fault::resolve_format("", *g)));
+  EXPECT_EQ(inj.format().name(), "model:e4m3-b7-nan");
+  EXPECT_EQ(inj.format().width(), 8);
+  // 1.125 = 0 0111 001; -0.3125 = 1 0101 010; 500 saturates to 448 = 0 1111 110; 2^-8 is subnormal
+  // 0 0000 010; 17 rounds to 16 = 0 1011 000.
+  const uint32_t want[] = {0x39, 0xAA, 0x7E, 0x02, 0x00, 0x58, 0x38, 0xC0};
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(inj.word("wq", i), want[i]) << i;
+  fault::WeightFault f;
+  f.param = "wq";
+  f.flat_index = 0;
+  f.bit = 6;
+  inj.inject({f});
+  EXPECT_EQ(ex.weight("wq").view({-1})[0].item<float>(), 288.0f);  // 0 1111 001 = 1.125 * 2^8
+  inj.restore();
+  f.flat_index = 2;
+  f.bit = 0;  // 0 1111 110 -> 0 1111 111: E4M3's NaN
+  inj.inject({f});
+  EXPECT_TRUE(std::isnan(ex.weight("wq").view({-1})[2].item<float>()));
+  EXPECT_TRUE(at::isnan(ex.forward(at::ones({1, 4}))).any().item<bool>());
+  inj.restore();
+
+  auto g2 = model({1, 2, 3, 4, 5, 6, 7, 8}, {s(1), s(5), s(2), s(15), s(57344)}, {Attr::Int("has_infinity", 1)});
+  exec::Executor ex2(g2);
+  fault::WeightInjector inj2(ex2, repr::find_format(fault::resolve_format("", *g2)));
+  EXPECT_EQ(inj2.format().name(), "model:e5m2-b15-inf");
+  EXPECT_EQ(inj2.word("wq", 0), 0x3Cu);  // 1.0 = 0 01111 00
+  f.flat_index = 0;
+  f.bit = 6;  // -> 0 11111 00: +infinity
+  inj2.inject({f});
+  EXPECT_TRUE(std::isinf(ex2.weight("wq").view({-1})[0].item<float>()));
+}

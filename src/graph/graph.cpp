@@ -30,6 +30,9 @@ int Graph::node_index(const std::string& name) const {
 
 std::string IntegerStorage::describe() const {
   if (bipolar) return "bipolar";
+  if (minifloat)
+    return fmt::format("e{}m{}-b{}{}{}", exponent_bits, mantissa_bits, exponent_bias, has_inf ? "-inf" : "",
+                       has_nan ? "-nan" : "");
   return fmt::format("{}int{}{}", is_signed ? "" : "u", bits, narrow ? "-narrow" : "");
 }
 

@@ -46,7 +46,7 @@ struct Node {
 };
 
 /// A weight the model stores as a quantiser's integer codes: a QONNX Quant / IntQuant /
-/// BipolarQuant applied to an initializer (and any Transpose, Reshape, Flatten, Squeeze,
+/// BipolarQuant (or, as minifloat words, a signed FloatQuant) applied to an initializer (and any Transpose, Reshape, Flatten, Squeeze,
 /// Unsqueeze or Identity after it), folded at plan time. Graph::tensors holds the dequantised
 /// weight (code - zero_point) * scale, exactly what the quantiser produced; scale and zero_point
 /// hold one value per element of it, so any per-channel axis survives a transpose.
@@ -55,6 +55,12 @@ struct IntegerStorage {
   bool is_signed = true;
   bool narrow = false;
   bool bipolar = false;  ///< BipolarQuant, or a signed 1-bit Quant: codes -1 / +1 in one bit
+  /// FloatQuant: a minifloat word of bits = 1 + exponent_bits + mantissa_bits (sign, exponent,
+  /// mantissa; subnormals), its exponent bias, and whether an all-ones exponent encodes infinity
+  /// (has_inf, IEEE-like: E5M2) or the all-ones word NaN (has_nan only: OCP E4M3).
+  bool minifloat = false;
+  int exponent_bits = 0, mantissa_bits = 0, exponent_bias = 0;
+  bool has_inf = false, has_nan = false;
   at::Tensor scale;       ///< float32, the weight's shape
   at::Tensor zero_point;  ///< float32, the weight's shape
   std::string quantiser;  ///< the node that quantised it

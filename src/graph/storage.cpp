@@ -18,7 +18,7 @@ namespace {
 
 bool is_weight_quantiser(const Node& n) {
   return onnx_io::is_qonnx_domain(n.domain) &&
-         (n.op_type == "Quant" || n.op_type == "IntQuant" || n.op_type == "BipolarQuant");
+         (n.op_type == "Quant" || n.op_type == "IntQuant" || n.op_type == "BipolarQuant" || n.op_type == "FloatQuant");
 }
 
 bool is_rearrangement(const Node& n) {
@@ -30,6 +30,34 @@ int64_t attr_int(const Node& n, const char* name, int64_t dflt) {
   for (const auto& a : n.proto->attribute())
     if (a.name() == name) return a.i();
   return dflt;
+}
+
+int64_t one_int(const at::Tensor& t) { return static_cast<int64_t>(t.to(at::kDouble).reshape({-1})[0].item<double>()); }
+
+/// The word quantiser `n` writes, from its parameters (inputs 1.. , checked by its kernel already);
+/// false for one that has no fixed word (an unsigned FloatQuant, a minifloat wider than 32 bits).
+bool word_of(const Node& n, const std::vector<at::Tensor>& p, IntegerStorage& st) {
+  st.bits = 1;
+  if (n.op_type == "BipolarQuant") {
+    st.bipolar = true;
+    return true;
+  }
+  if (n.op_type == "FloatQuant") {
+    if (attr_int(n, "signed", 1) == 0) return false;
+    st.minifloat = true;
+    st.exponent_bits = static_cast<int>(one_int(p.at(1)));
+    st.mantissa_bits = static_cast<int>(one_int(p.at(2)));
+    st.exponent_bias = static_cast<int>(one_int(p.at(3)));
+    st.has_inf = attr_int(n, "has_infinity", 0) != 0;
+    st.has_nan = attr_int(n, "has_nan", 0) != 0;
+    st.bits = 1 + st.exponent_bits + st.mantissa_bits;
+    return st.bits <= 32;
+  }
+  st.bits = static_cast<int>(one_int(p.at(2)));
+  st.is_signed = attr_int(n, "signed", 1) != 0;
+  st.narrow = attr_int(n, "narrow", 0) != 0;
+  st.bipolar = st.bits == 1 && st.is_signed;  // QONNX executes a signed 1-bit Quant as bipolar
+  return true;
 }
 
 }  // namespace
@@ -54,16 +82,9 @@ bool fold_into_storage(Graph& g, const Node& n, const std::vector<int>& readers)
   const at::Tensor out = kernel(in, ops::RunState{})[0].contiguous();
   IntegerStorage st;
   if (quantiser) {
-    st.bipolar = n.op_type == "BipolarQuant";
-    st.bits = 1;
-    if (!st.bipolar) {
-      st.bits = static_cast<int>(in[3].to(at::kDouble).reshape({-1})[0].item<double>());  // checked by the kernel
-      st.is_signed = attr_int(n, "signed", 1) != 0;
-      st.narrow = attr_int(n, "narrow", 0) != 0;
-      st.bipolar = st.bits == 1 && st.is_signed;  // QONNX executes a signed 1-bit Quant as bipolar
-    }
+    if (!word_of(n, std::vector<at::Tensor>(in.begin() + 1, in.end()), st)) return false;
     st.scale = in[1].to(at::kFloat).expand_as(out).contiguous();
-    st.zero_point = st.bipolar ? at::zeros_like(out) : in[2].to(at::kFloat).expand_as(out).contiguous();
+    st.zero_point = st.bipolar || st.minifloat ? at::zeros_like(out) : in[2].to(at::kFloat).expand_as(out).contiguous();
     st.quantiser = n.name;
     st.source = g.values[w].name;
   } else {
@@ -98,14 +119,7 @@ std::optional<IntegerStorage> activation_storage(const Graph& g, int node, const
     p.push_back(g.tensors.at(v));
   }
   IntegerStorage st;
-  st.bipolar = n.op_type == "BipolarQuant";
-  st.bits = 1;
-  if (!st.bipolar) {
-    st.bits = static_cast<int>(p.at(2).to(at::kDouble).reshape({-1})[0].item<double>());
-    st.is_signed = attr_int(n, "signed", 1) != 0;
-    st.narrow = attr_int(n, "narrow", 0) != 0;
-    st.bipolar = st.bits == 1 && st.is_signed;
-  }
+  if (!word_of(n, p, st)) return std::nullopt;
   // Scales broadcast against the output as the kernel broadcasts them; one that does not (a
   // leading dimension other than 1, a shape that does not fit) is not a per-element layout.
   const auto image = [&](const at::Tensor& t) -> std::optional<at::Tensor> {
@@ -121,7 +135,7 @@ std::optional<IntegerStorage> activation_storage(const Graph& g, int node, const
     }
   };
   const auto scale = image(p.at(0));
-  const auto zero = st.bipolar ? std::optional<at::Tensor>(at::zeros(image_shape, at::kFloat)) : image(p.at(1));
+  const auto zero = st.bipolar || st.minifloat ? std::optional<at::Tensor>(at::zeros(image_shape, at::kFloat)) : image(p.at(1));
   if (!scale || !zero) return std::nullopt;
   st.scale = *scale;
   st.zero_point = *zero;

@@ -79,7 +79,7 @@ const Format& find_format(const std::string& name) {
     if (!f) {
       made.erase(name);
       fail("unknown number format '{}': the model's own storage formats are model:bipolar, model:int<k>, "
-           "model:uint<k>, each optionally with -narrow, k in 1..32",
+           "model:uint<k>, each optionally with -narrow, k in 1..32, and minifloats model:e<E>m<M>-b<bias>[-inf][-nan]",
            name);
     }
     return *f;

@@ -63,7 +63,8 @@ class Format {
 
 /// The formats, by name: fp32, fp16, bf16, q8, q16, int8, int8-channel, binary, int2, int4; and the
 /// model's own integer storage (repr/model_int.cpp): model:bipolar, model:int<k>[-narrow],
-/// model:uint<k>[-narrow] for k in 1..32, whose scales and zero points come from the model.
+/// model:uint<k>[-narrow] for k in 1..32, and minifloats model:e<E>m<M>-b<bias>[-inf][-nan] (QONNX
+/// FloatQuant), whose scales and zero points come from the model.
 const Format& find_format(const std::string& name);
 /// True for the model:* formats (their parameters come from graph::IntegerStorage, not choose()).
 bool is_model_format(const std::string& name);
