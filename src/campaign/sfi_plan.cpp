@@ -50,9 +50,13 @@ SamplePlan sample_plan(const SfiOptions& c, const std::vector<fault::Population>
     case SfiMethod::layer: out.plan = stats::plan_layer(names, sizes, spec); break;
     case SfiMethod::data_aware: {
       std::vector<at::Tensor> golden;
-      for (const auto& p : pops) golden.push_back(exec.weight(p.param));
+      std::vector<repr::Params> params;
+      for (const auto& p : pops) {
+        golden.push_back(exec.weight(p.param));
+        params.push_back(inj.params_of(p.param));
+      }
       out.rule = c.p_rule.value_or(stats::default_p_rule(inj.format()));
-      out.criticality = stats::data_aware_p(golden, inj.format(), out.rule);
+      out.criticality = stats::data_aware_p(golden, inj.format(), out.rule, params);
       std::vector<double> bit_p;
       for (int b : pops[0].bits) bit_p.push_back(out.criticality.at(static_cast<size_t>(b)).p);
       out.plan = stats::plan_data_aware(names, sizes, bit_p, spec);

@@ -84,15 +84,16 @@ double authors_p(int bit) {
   return bit >= 23 ? kAuthorsExponentP[31 - bit] : kAuthorsMantissaP;
 }
 
-std::vector<BitCriticality> data_aware_p(const std::vector<at::Tensor>& weights, const repr::Format& format, PRule rule) {
+std::vector<BitCriticality> data_aware_p(const std::vector<at::Tensor>& weights, const repr::Format& format, PRule rule,
+                                         const std::vector<repr::Params>& given) {
   if (rule == PRule::authors && format.name() != "fp32")
     fail("p rule 'authors' is the seed-004 authors' table for fp32 weights; format {} needs p rule 'fence'",
          format.name());
   const int width = format.width();
   std::vector<double> n0(width, 0), n1(width, 0), s01(width, 0), s10(width, 0);
-  for (const auto& w : weights) {
-    const at::Tensor c = w.to(at::kFloat).contiguous();
-    const repr::Params params = format.choose(c);
+  for (size_t wi = 0; wi < weights.size(); ++wi) {
+    const at::Tensor c = weights[wi].to(at::kFloat).contiguous();
+    const repr::Params params = wi < given.size() ? given[wi] : format.choose(c);
     const float* p = c.data_ptr<float>();
     for (int64_t i = 0; i < c.numel(); ++i) {
       const uint32_t word = format.encode(p[i], params, i);

@@ -54,10 +54,12 @@ struct BitCriticality {
   std::string source;       ///< what produced p: "min-max", "outlier", "floor", "authors' table"
 };
 
-/// Criticality of every bit of `format` over all `weights` (each stored with its own params),
-/// with p from `rule`. The authors' rule exists for fp32 only (an error names the format).
+/// Criticality of every bit of `format` over all `weights` (each stored with its own params:
+/// `params[i]` where given, as the injector holds them (the model's own scales for model:*
+/// formats), else the format's choice), with p from `rule`. The authors' rule exists for fp32 only
+/// (an error names the format).
 std::vector<BitCriticality> data_aware_p(const std::vector<at::Tensor>& weights, const repr::Format& format,
-                                         PRule rule);
+                                         PRule rule, const std::vector<repr::Params>& params = {});
 
 /// The authors' p of FP32 bit `bit` (0 = LSB), as recovered from their sample-size tables.
 double authors_p(int bit);
