@@ -177,7 +177,7 @@ std::vector<store::TrialPlan> plan_grid(const PlanInput& in) {
       if (!w && sites.empty())
         fail("{}: domain activations: the model has no {}", in.config.file,
              repr::is_model_format(in.injector.format().name())
-                 ? "QONNX activation quantiser (Quant or BipolarQuant with constant parameters) of known output shape"
+                 ? "QONNX activation quantiser (Quant, BipolarQuant or FloatQuant with constant parameters) of known output shape"
                  : "Sign, Round, Relu or Clip outputs");
       std::vector<int> layers;  // 0 = the network
       for (const auto& t : o.targets)

@@ -49,7 +49,7 @@ bool ActivationHook::arm(const std::vector<WeightFault>& faults, int64_t start, 
       shape[0] = 1;
       const auto st = graph::activation_storage(graph_, node, shape);
       if (!st)
-        fail("fault {}: '{}' is the output of {}, not of a QONNX Quant or BipolarQuant with constant parameters; format "
+        fail("fault {}: '{}' is the output of {}, not of a QONNX Quant, BipolarQuant or FloatQuant with constant parameters; format "
              "{} faults the codes those quantisers write",
              f.id, f.param, qn.describe(), format_.name());
       // Each quantiser's output is faulted in its own word (an activation's width need not be the weights').

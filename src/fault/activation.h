@@ -43,8 +43,8 @@ class ActivationHook : public exec::NodeHook {
   const repr::Format& format_;
   Layout layout_;
   std::map<int, std::vector<Armed>> armed_;
-  std::map<int, repr::Params> codes_;
-  std::map<int, const repr::Format*> own_format_;  ///< model:* formats: each quantiser's own word  ///< model:* formats: per node, its quantiser's per-element parameters
+  std::map<int, repr::Params> codes_;              ///< model:* formats: per node, its quantiser's per-element parameters
+  std::map<int, const repr::Format*> own_format_;  ///< model:* formats: per node, its quantiser's own word
 };
 
 }  // namespace cnnfi::fault

@@ -32,7 +32,7 @@ repr::Params storage_params(const graph::Graph& g, const std::string& p, const r
   const auto it = g.storage.find(g.value(p));
   if (it == g.storage.end())
     fail("{}: weight '{}' is not stored as integer codes by the model (no QONNX quantiser reads it); format {} "
-         "applies to the tensors a Quant or BipolarQuant quantises",
+         "applies to the tensors a Quant, BipolarQuant or FloatQuant quantises",
          g.file, p, format.name());
   const auto& st = it->second;
   if ("model:" + st.describe() != format.name())
@@ -60,7 +60,7 @@ std::vector<std::string> default_params(const exec::Executor& exec, const repr::
     std::string list;
     for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
     fail("{}: no weight of this model is stored as {}{}", g.file, format.name(),
-         kinds.empty() ? std::string(" (no QONNX Quant or BipolarQuant quantises a weight)")
+         kinds.empty() ? std::string(" (no QONNX Quant, BipolarQuant or FloatQuant quantises a weight)")
                        : "; its quantised weights are stored as " + list);
   }
   return stored;
@@ -74,7 +74,7 @@ std::string resolve_format(const std::string& requested, const graph::Graph& g) 
   if (!own.empty()) return own;
   if (requested == "model")
     fail("{}: format 'model' is the model's own integer weight storage, but no weight of this model is quantised by a "
-         "QONNX Quant or BipolarQuant; name a format (fp32, fp16, int8, ...)",
+         "QONNX Quant, BipolarQuant or FloatQuant; name a format (fp32, fp16, int8, ...)",
          g.file);
   return "fp32";
 }

@@ -46,8 +46,8 @@ struct Node {
 };
 
 /// A weight the model stores as a quantiser's integer codes: a QONNX Quant / IntQuant /
-/// BipolarQuant (or, as minifloat words, a signed FloatQuant) applied to an initializer (and any Transpose, Reshape, Flatten, Squeeze,
-/// Unsqueeze or Identity after it), folded at plan time. Graph::tensors holds the dequantised
+/// BipolarQuant (or, as minifloat words, a signed FloatQuant) applied to an initializer (and any
+/// Transpose, Reshape, Flatten, Squeeze, Unsqueeze or Identity after it), folded at plan time. Graph::tensors holds the dequantised
 /// weight (code - zero_point) * scale, exactly what the quantiser produced; scale and zero_point
 /// hold one value per element of it, so any per-channel axis survives a transpose.
 struct IntegerStorage {
@@ -93,12 +93,12 @@ struct Graph {
 std::string storage_format(const Graph& g);
 
 /// Plan time: folds `n` into weight storage when it quantises a weight initializer read by nothing
-/// else (a QONNX Quant / IntQuant / BipolarQuant with constant parameters), or reshapes or transposes
+/// else (a QONNX Quant / IntQuant / BipolarQuant / signed FloatQuant with constant parameters), or reshapes or transposes
 /// such a stored weight; its output becomes the weight. `readers` counts the reads of each value.
 /// Returns false (changing nothing) for any other node.
 bool fold_into_storage(Graph& g, const Node& n, const std::vector<int>& readers);
 
-/// The integer codes node `node` writes when it is a QONNX Quant / IntQuant / BipolarQuant whose
+/// The codes node `node` writes when it is a QONNX Quant / IntQuant / BipolarQuant / FloatQuant whose
 /// parameters are known at plan time (an activation quantiser), for one image of output shape
 /// `image_shape` (batch dimension 1): scale and zero point broadcast to that shape. Nothing for any
 /// other node.
