@@ -19,10 +19,11 @@ namespace cnnfi::campaign {
 
 namespace {
 
-/// Keys every kind reads.
-const std::vector<std::string> kCommonKeys = {"kind", "model", "data", "limit", "per_class", "batch", "preprocessing",
-                                              "format", "seed", "fault_model", "layers", "bits", "nonfinite", "name",
-                                              "description", "protection", "exact", "layout"};
+/// Keys every kind reads (key_list.def).
+const std::vector<std::string>& common() {
+  static const std::vector<std::string> keys = common_keys();
+  return keys;
+}
 
 /// A layer selection: a list of names (any characters), or all / re:REGEX / NAME[,NAME...].
 fault::LayerSelection parse_layers(const Keys& k, const YAML::Node& l, const std::string& key) {
@@ -167,15 +168,15 @@ CampaignConfig parse_campaign(const std::string& text, const std::string& file) 
   for (const auto& kv : root) {
     const std::string key = k.scalar(kv.first, "(a key)", "a key name");
     if (!seen.insert(key).second) fail("{}: key '{}' appears twice; keep one", file, key);
-    const bool common = std::find(kCommonKeys.begin(), kCommonKeys.end(), key) != kCommonKeys.end();
+    const bool is_common = std::find(common().begin(), common().end(), key) != common().end();
     const bool own = std::find(kind->keys.begin(), kind->keys.end(), key) != kind->keys.end();
-    if (common || own) continue;
+    if (is_common || own) continue;
     std::vector<std::string> users;
     for (const auto& e : kinds())
       if (std::find(e.keys.begin(), e.keys.end(), key) != e.keys.end()) users.push_back(e.name);
     if (!users.empty())
       fail("{}: key '{}' is not read by kind '{}' (it is for {}); remove it", file, key, c.kind, join(users, ", "));
-    fail("{}: unknown key '{}'; kind '{}' reads: {}, {}", file, key, c.kind, join(kCommonKeys, ", "),
+    fail("{}: unknown key '{}'; kind '{}' reads: {}, {}", file, key, c.kind, join(common(), ", "),
          join(kind->keys, ", "));
   }
   if (!k.has("model")) fail("{}: key 'model' is required", file);

@@ -11,8 +11,9 @@
 //                   their default, as seed 004 and `cnnfi plan`; flip for every other kind)
 //   layers: all | [names] | "re:REGEX";  bits: all | "23-30" | exponent | ...
 //   nonfinite: due | top1 | torch  (campaign/outcome.h);  name, description: free text
-// Each kind reads its own keys into its own options (the kind's file documents them; the kind
-// table lists them, and a key of another kind is an error).
+// Each kind reads its own keys into its own options (the kind's file documents them). Every key,
+// common or a kind's, with its default, is a line of campaign/key_list.def, the table the parser
+// accepts keys from (`cnnfi keys`, docs/keys.md); a key of another kind is an error.
 #pragma once
 #include <memory>
 #include <optional>

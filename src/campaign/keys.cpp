@@ -1,5 +1,6 @@
 #include "campaign/keys.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -7,9 +8,72 @@
 
 #include <fmt/format.h>
 
+#include "campaign/kind.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace cnnfi::campaign {
+
+const std::vector<KeyDoc>& key_table() {
+  static const std::vector<KeyDoc> table = {
+#define CNNFI_KEY(name, kinds, dflt, meaning) {#name, kinds, dflt, meaning},
+#include "campaign/key_list.def"
+#undef CNNFI_KEY
+  };
+  return table;
+}
+
+std::vector<std::string> common_keys() {
+  std::vector<std::string> out;
+  for (const auto& k : key_table())
+    if (std::string(k.kinds) == "*") out.emplace_back(k.name);
+  return out;
+}
+
+std::vector<std::string> kind_keys(const std::string& kind) {
+  std::vector<std::string> out;
+  for (const auto& k : key_table()) {
+    const auto ks = split(k.kinds, ' ');
+    if (std::find(ks.begin(), ks.end(), kind) != ks.end()) out.emplace_back(k.name);
+  }
+  return out;
+}
+
+namespace {
+
+std::string cell(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+void table(std::string& out, const std::vector<const KeyDoc*>& rows) {
+  out += "| key | default | meaning |\n| --- | --- | --- |\n";
+  for (const auto* k : rows) out += fmt::format("| `{}` | {} | {} |\n", k->name, cell(k->dflt), cell(k->meaning));
+}
+
+}  // namespace
+
+std::string keys_reference(const std::string& kind) {
+  if (!kind.empty()) find_kind(kind);  // an unknown kind: the error lists the kinds
+  std::string out = "## Keys every kind reads\n\n";
+  std::vector<const KeyDoc*> rows;
+  for (const auto& k : key_table())
+    if (std::string(k.kinds) == "*") rows.push_back(&k);
+  table(out, rows);
+  for (const auto& e : kinds()) {
+    if (!kind.empty() && kind != e.name) continue;
+    out += fmt::format("\n## Kind `{}`: {}\n\n", e.name, e.about);
+    rows.clear();
+    for (const auto& k : key_table()) {
+      const auto ks = split(k.kinds, ' ');
+      if (std::find(ks.begin(), ks.end(), e.name) != ks.end()) rows.push_back(&k);
+    }
+    if (rows.empty()) out += "No keys of its own.\n";
+    else table(out, rows);
+  }
+  return out;
+}
 
 void Keys::bad(const std::string& key, const std::string& what) const { fail("{}: key '{}': {}", file_, key, what); }
 

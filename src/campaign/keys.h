@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -48,6 +49,24 @@ class Keys {
   const YAML::Node& root_;
   const std::string& file_;
 };
+
+/// One line of key_list.def: a campaign key, the kinds that read it ("*": every kind), its
+/// default and its meaning.
+struct KeyDoc {
+  const char* name;
+  const char* kinds;
+  const char* dflt;
+  const char* meaning;
+};
+/// The key table (key_list.def), in its order.
+const std::vector<KeyDoc>& key_table();
+/// The keys every kind reads.
+std::vector<std::string> common_keys();
+/// The keys kind `kind` reads beside the common ones, in table order.
+std::vector<std::string> kind_keys(const std::string& kind);
+/// The reference `cnnfi keys [KIND]` prints and docs/keys.md holds: Markdown tables of the common
+/// keys and of each kind's own (only `kind`'s when given; an unknown kind is an error listing them).
+std::string keys_reference(const std::string& kind = "");
 
 /// Repetitions of the seed-000 kinds: 60 by default, 1..1,000,000.
 int read_repetitions(const Keys& k);

@@ -42,7 +42,7 @@ void PlanInput::check_plan_size(int64_t trials, int64_t faults) const {
 
 const std::vector<KindEntry>& kinds() {
   static const std::vector<KindEntry> table = {
-#define CNNFI_KIND(id, name, chunk, extender, keys, about) {name, &parse_##id, &plan_##id, chunk, extender, split(keys, ' '), about},
+#define CNNFI_KIND(id, name, chunk, extender, about) {name, &parse_##id, &plan_##id, chunk, extender, kind_keys(name), about},
 #include "campaign/kind_list.def"
 #undef CNNFI_KIND
   };

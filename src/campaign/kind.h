@@ -59,13 +59,13 @@ struct KindEntry {
   Planner plan;
   size_t chunk;                   ///< trials per pass over the data
   Extender extend;                ///< nullptr: planned once
-  std::vector<std::string> keys;  ///< campaign keys beyond the common ones
+  std::vector<std::string> keys;  ///< campaign keys beyond the common ones (key_list.def)
   const char* about;
 };
 
 std::vector<store::TrialPlan> extend_sfi(const PlanInput& in, const store::Store& st);
 
-#define CNNFI_KIND(id, name, chunk, extender, keys, about)                \
+#define CNNFI_KIND(id, name, chunk, extender, about)                      \
   std::shared_ptr<KindOptions> parse_##id(const Keys& k);                  \
   std::vector<store::TrialPlan> plan_##id(const PlanInput& in);
 #include "campaign/kind_list.def"

@@ -25,6 +25,7 @@ void setup_report(CLI::App& app);
 void setup_tolerance(CLI::App& app);
 void setup_quantize(CLI::App& app);
 void setup_convert(CLI::App& app);
+void setup_keys(CLI::App& app);
 void setup_harden(CLI::App& app);
 void setup_merge(CLI::App& app);
 void setup_fit(CLI::App& app);

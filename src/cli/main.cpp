@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   cnnfi::cli::setup_fit(app);
   cnnfi::cli::setup_quantize(app);
   cnnfi::cli::setup_convert(app);
+  cnnfi::cli::setup_keys(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
