@@ -1,13 +1,17 @@
 #include "campaign/trials_table.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "campaign/outcome.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/strings.h"
 
 namespace cnnfi::campaign {
@@ -72,6 +76,35 @@ stats::Table trials_table(const std::vector<std::string>& stores) {
     t.add(name, std::move(v));
   }
   return t;
+}
+
+void export_trials(const std::string& store, const std::string& out, bool jsonl) {
+  const stats::Table t = trials_table({store});
+  std::string text;
+  if (!jsonl) {
+    for (size_t c = 0; c < t.names.size(); ++c) text += (c ? "," : "") + csv_cell(t.names[c]);
+    text += "\n";
+  }
+  for (int64_t r = 0; r < t.rows(); ++r) {
+    if (jsonl) {
+      nlohmann::ordered_json row = nlohmann::ordered_json::object();
+      for (size_t c = 0; c < t.names.size(); ++c) {
+        const std::string& v = t.columns[c][static_cast<size_t>(r)];
+        char* end = nullptr;
+        const double d = v.empty() ? 0.0 : std::strtod(v.c_str(), &end);
+        if (v.empty()) row[t.names[c]] = nullptr;
+        else if (end == v.c_str() + v.size() && std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9e15)
+          row[t.names[c]] = static_cast<int64_t>(d);
+        else if (end == v.c_str() + v.size() && std::isfinite(d)) row[t.names[c]] = d;
+        else row[t.names[c]] = v;
+      }
+      text += row.dump() + "\n";
+    } else {
+      for (size_t c = 0; c < t.names.size(); ++c) text += (c ? "," : "") + csv_cell(t.columns[c][static_cast<size_t>(r)]);
+      text += "\n";
+    }
+  }
+  write_file_atomic(out, text);
 }
 
 }  // namespace cnnfi::campaign

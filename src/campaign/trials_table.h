@@ -16,4 +16,9 @@ namespace cnnfi::campaign {
 
 stats::Table trials_table(const std::vector<std::string>& stores);
 
+/// `cnnfi export --trials` / `--trials-jsonl`: the trials table of one store written as CSV (a
+/// header row, RFC 4180 quoting) or as JSON lines (one object per trial; numbers as numbers, empty
+/// cells as null), so pandas reads either as it is (pd.read_csv, pd.read_json(lines=True)).
+void export_trials(const std::string& store, const std::string& out, bool jsonl);
+
 }  // namespace cnnfi::campaign

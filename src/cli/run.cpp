@@ -9,6 +9,7 @@
 #include "campaign/config.h"
 #include "campaign/runner.h"
 #include "campaign/summary.h"
+#include "campaign/trials_table.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "dist/mpi.h"
@@ -159,19 +160,32 @@ void setup_export(CLI::App& app) {
   auto db = std::make_shared<std::string>();
   auto csv = std::make_shared<std::string>();
   auto json = std::make_shared<std::string>();
+  auto trials = std::make_shared<std::string>();
+  auto trials_jsonl = std::make_shared<std::string>();
   auto* sub = app.add_subcommand("export", "export a result store: per-point summary CSV and/or full JSON");
   sub->add_option("store", *db, "result store (.db)")->required()->check(CLI::ExistingFile);
   sub->add_option("--csv", *csv, "write the per-point summary as CSV");
   sub->add_option("--json", *json, "write meta, points and trials as JSON");
-  sub->callback([db, csv, json] {
+  sub->add_option("--trials", *trials,
+                  "write one row per trial as CSV, one column per point variable (faults, bit, layer, module, mode, "
+                  "domain, ...): pandas.read_csv reads it as it is");
+  sub->add_option("--trials-jsonl", *trials_jsonl, "the same rows as JSON lines (pandas.read_json(..., lines=True))");
+  sub->callback([db, csv, json, trials, trials_jsonl] {
     const auto inputs = store_inputs({*db});
     refuse_overwrite(*csv, inputs, "--csv");
     refuse_overwrite(*json, inputs, "--json");
-    refuse_overwrite(*json, {*csv}, "--json (it is also --csv)");
+    refuse_overwrite(*trials, inputs, "--trials");
+    refuse_overwrite(*trials_jsonl, inputs, "--trials-jsonl");
+    std::vector<std::string> outs;
+    for (const auto* p : {csv.get(), json.get(), trials.get(), trials_jsonl.get()})
+      if (!p->empty()) outs.push_back(*p);
+    refuse_duplicates(outs, "export outputs (--csv, --json, --trials, --trials-jsonl)");
     store::Store st(*db, store::OpenMode::read);
     if (!csv->empty()) campaign::export_csv(st, *csv);
     if (!json->empty()) campaign::export_json(st, *json);
-    if (csv->empty() && json->empty()) print_summary(*db);
+    if (!trials->empty()) campaign::export_trials(*db, *trials, false);
+    if (!trials_jsonl->empty()) campaign::export_trials(*db, *trials_jsonl, true);
+    if (csv->empty() && json->empty() && trials->empty() && trials_jsonl->empty()) print_summary(*db);
   });
 }
 
