@@ -3,6 +3,7 @@
 // specification (docs/qonnx-custom-ops/ of the qonnx repository): its rounding-mode table, the
 // integer ranges of (bit width, signed, narrow), Trunc's versions, OCP FP8's E4M3 and E5M2.
 #include <cmath>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
@@ -470,4 +471,22 @@ TEST(QonnxStorage, FloatQuantWeightsAreMinifloatWords) {
   f.bit = 6;  // -> 0 11111 00: +infinity
   inj2.inject({f});
   EXPECT_TRUE(std::isinf(ex2.weight("wq").view({-1})[0].item<float>()));
+}
+
+// cnnfi convert refuses what it cannot do, naming it, and writes nothing then.
+TEST(QonnxExport, ConvertRefusesNamingTheOptionAndWritesNothing) {
+  test::TempDir dir;
+  const std::string models = test::source_dir() + "/models/";
+  const std::string out = dir.file("out.onnx");
+  test::expect_error("convert --model " + models + "lenet5-fmnist.onnx --to qonnx -o " + out,
+                     {"lenet5-fmnist.onnx", "nothing to write as QONNX"});
+  test::expect_error("convert --model " + models + "cnv-w1a1-fmnist.onnx --to tflite -o " + out, {"--to 'tflite'"});
+  test::expect_error("convert --model " + models + "cnv-w1a1-fmnist.onnx --to qonnx -o /dev/null", {"-o /dev/null"});
+  test::expect_error("convert --model " + models + "cnv-w1a1-fmnist.onnx --to qonnx -o " + out + " --check-images -1",
+                     {"--check-images -1"});
+  // The check fails (28x28 images into a 32x32 model without its padding): no file is left.
+  test::expect_error("convert --model " + models + "cnv-w1a1-fmnist.onnx --to qonnx -o " + out +
+                         " --pad 0 --check-images 5",
+                     {"expects shape"});
+  EXPECT_FALSE(std::filesystem::exists(out));
 }

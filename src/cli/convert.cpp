@@ -1,7 +1,7 @@
 // cnnfi convert: writes a model in another ONNX dialect. --to qonnx: a k-bit model as cnnfi trains
 // it (cnnfi train --arch cnv --weight-bits 1|2) in the QONNX dialect FINN's flow reads
-// (onnx/qonnx.h: to_qonnx), with the preprocessing it runs on in its metadata; the written model
-// is imported again and must predict as the original on the check images.
+// (onnx/qonnx.h: to_qonnx), with the preprocessing it runs on in its metadata; the converted model
+// must predict as the original on the check images before it is written.
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -33,31 +33,35 @@ void run_convert(const ConvertOptions& o) {
   for (const auto& f : data::spec_files(o.test)) inputs.push_back(f);
   refuse_overwrite(o.output, inputs, "-o");
   if (o.check_images < 0) fail("--check-images {}: must be >= 0", o.check_images);
+  require_regular_output(o.output, "-o", "the converted model is an ONNX file");
   const std::string bytes = read_file(o.model);
   onnx_io::QonnxExport what;
   auto model = onnx_io::to_qonnx(onnx_io::parse_model(bytes, o.model), o.model, &what);
   const auto resolved = preprocessing(o.pre, o.model);
   onnx_io::set_metadata(model, data::kPreprocessKey, resolved.pre.to_json().dump());
+  // Checked before anything is written: both run in cnnfi and predict the same class on every
+  // check image, or no file is left behind.
+  if (o.check_images > 0) {
+    exec::Executor before(onnx_io::load_model_proto(onnx_io::parse_model(bytes, o.model), o.model)),
+        after(onnx_io::load_model_proto(model, o.output));
+    data::DataSelection sel;
+    sel.limit = o.check_images;
+    auto test = data::open_spec(o.test, sel, resolved.pre.resize_h, resolved.pre.resize_w);
+    data::Loader loader(*test, resolved.pre, 250);
+    int64_t images = 0, same = 0;
+    for (data::Batch b; loader.next(b);) {
+      images += b.labels.size(0);
+      same += (eval::top1(before.forward(b.images)) == eval::top1(after.forward(b.images))).sum().item<int64_t>();
+    }
+    std::printf("check: the QONNX model predicts as %s on %lld of %lld images of %s\n", o.model.c_str(),
+                static_cast<long long>(same), static_cast<long long>(images), test->describe().c_str());
+    if (same != images)
+      fail("{}: not written: the QONNX model predicts differently from {} on {} of {} images (a BatchNorm output "
+           "exactly 0, where Sign gives 0 and BipolarQuant +1?)",
+           o.output, o.model, images - same, images);
+  }
   onnx_io::save_model(model, o.output);
   std::printf("wrote %s: %s\n", o.output.c_str(), what.describe().c_str());
-  if (o.check_images == 0) return;
-  // Check: both run in cnnfi and predict the same class on every check image.
-  exec::Executor before(onnx_io::load_model(o.model)), after(onnx_io::load_model(o.output));
-  data::DataSelection sel;
-  sel.limit = o.check_images;
-  auto test = data::open_spec(o.test, sel, resolved.pre.resize_h, resolved.pre.resize_w);
-  data::Loader loader(*test, resolved.pre, 250);
-  int64_t images = 0, same = 0;
-  for (data::Batch b; loader.next(b);) {
-    images += b.labels.size(0);
-    same += (eval::top1(before.forward(b.images)) == eval::top1(after.forward(b.images))).sum().item<int64_t>();
-  }
-  std::printf("check: the QONNX model predicts as %s on %lld of %lld images of %s\n", o.model.c_str(),
-              static_cast<long long>(same), static_cast<long long>(images), test->describe().c_str());
-  if (same != images)
-    fail("{}: predicts differently from {} on {} of {} images (a BatchNorm output exactly 0, where Sign gives 0 and "
-         "BipolarQuant +1?)",
-         o.output, o.model, images - same, images);
 }
 
 }  // namespace

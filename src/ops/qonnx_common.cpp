@@ -113,6 +113,17 @@ void check_broadcast(const OpContext& ctx, size_t input, const char* what) {
                           what, fmt::join(*ps, ", "), fmt::join(*xs, ", ")));
 }
 
+std::optional<Inputs> constant_parameters(const OpContext& ctx) {
+  Inputs consts(ctx.num_inputs());
+  for (size_t i = 1; i < ctx.num_inputs(); ++i) {
+    if (!ctx.has_input(i)) continue;
+    auto c = ctx.const_input(i);
+    if (!c) return std::nullopt;
+    consts[i] = *c;
+  }
+  return consts;
+}
+
 bool flag_attr(const OpContext& ctx, const std::string& name, int64_t dflt) {
   const int64_t v = ctx.attr_int(name, dflt);
   if (v != 0 && v != 1) ctx.error(fmt::format("attribute '{}' = {}: must be 0 or 1", name, v));

@@ -38,6 +38,9 @@ void check_scale(const std::string& where, const at::Tensor& t, const char* what
 void check_zero_point(const std::string& where, const at::Tensor& t, const IntRange& range, const char* what);
 /// A parameter tensor's shape against the input's, where both are known: error naming both.
 void check_broadcast(const OpContext& ctx, size_t input, const char* what);
+/// Inputs 1.. of the node when every one given is a plan-time constant (slot 0 and omitted optional
+/// inputs undefined), so that a kernel checks and prepares its parameters once; nothing otherwise.
+std::optional<Inputs> constant_parameters(const OpContext& ctx);
 /// The attribute `name` as 0/1, or an error naming the value.
 bool flag_attr(const OpContext& ctx, const std::string& name, int64_t dflt);
 

@@ -44,8 +44,7 @@ KernelFn make_quant(const OpContext& ctx) {
   qonnx::check_broadcast(ctx, 2, "zeropt");
   const std::string where = ctx.where();
   std::optional<QuantParams> fixed;
-  if (auto s = ctx.const_input(1), z = ctx.const_input(2), b = ctx.const_input(3); s && z && b)
-    fixed = quant_params(where, *s, *z, *b, is_signed, narrow);
+  if (const auto c = qonnx::constant_parameters(ctx)) fixed = quant_params(where, (*c)[1], (*c)[2], (*c)[3], is_signed, narrow);
   return [=](const Inputs& in, const RunState&) -> Outputs {
     const QuantParams p = fixed ? *fixed : quant_params(where, in[1], in[2], in[3], is_signed, narrow);
     const at::Tensor x = in[0].to(at::kFloat);

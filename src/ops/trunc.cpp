@@ -63,16 +63,7 @@ KernelFn make_Trunc(const OpContext& ctx) {
     return p;
   };
   std::optional<TruncParams> fixed;
-  {
-    Inputs consts(n);
-    bool all = true;
-    for (size_t i = 1; i < n; ++i) {
-      auto c = ctx.const_input(i);
-      if (!c) all = false;
-      else consts[i] = *c;
-    }
-    if (all) fixed = params(consts);
-  }
+  if (const auto consts = qonnx::constant_parameters(ctx)) fixed = params(*consts);
   return [=](const Inputs& in, const RunState&) -> Outputs {
     const TruncParams p = fixed ? *fixed : params(in);
     const at::Tensor x = in[0].to(at::kFloat);

@@ -77,12 +77,11 @@ void refuse_duplicates(const std::vector<std::string>& paths, const std::string&
     }
 }
 
-void require_regular_output(const std::string& path, const std::string& option) {
+void require_regular_output(const std::string& path, const std::string& option, const std::string& why) {
   struct stat st {};
   if (path.empty() || ::stat(path.c_str(), &st) != 0) return;
   if (!S_ISREG(st.st_mode))
-    fail("{} {}: not a regular file (a store is a database file with a journal beside it); choose a file path", option,
-         path);
+    fail("{} {}: not a regular file ({}); choose a file path", option, path, why);
 }
 
 bool file_exists(const std::string& path) {

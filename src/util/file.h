@@ -19,6 +19,8 @@ void refuse_overwrite(const std::string& output, const std::vector<std::string>&
 void refuse_duplicates(const std::vector<std::string>& paths, const std::string& what);
 /// Throws naming `option` when `path` exists and is not a regular file (a device such as
 /// /dev/null, a directory, a FIFO): a result store is a database with a journal beside it.
-void require_regular_output(const std::string& path, const std::string& option);
+/// `why` says what the output is ("a store is a database file with a journal beside it").
+void require_regular_output(const std::string& path, const std::string& option,
+                            const std::string& why = "a store is a database file with a journal beside it");
 
 }  // namespace cnnfi
