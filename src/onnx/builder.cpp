@@ -1,6 +1,7 @@
 #include "onnx/builder.h"
 
 #include <fstream>
+#include <set>
 
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
@@ -93,6 +94,32 @@ onnx::ModelProto ModelBuilder::finish(bool check) {
     fail("built model '{}' fails the ONNX checker: {}", model_->graph().name(), e.what());
   }
   return *model_;
+}
+
+int drop_unread(onnx::ModelProto& model, const std::function<bool(const onnx::NodeProto&)>& may_drop) {
+  auto* g = model.mutable_graph();
+  int dropped = 0;
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::set<std::string> reads;
+    for (const auto& n : g->node())
+      for (const auto& v : n.input()) reads.insert(v);
+    for (const auto& o : g->output()) reads.insert(o.name());
+    for (int i = g->node_size() - 1; i >= 0; --i) {
+      const auto& n = g->node(i);
+      bool used = false;
+      for (const auto& o : n.output()) used = used || reads.count(o);
+      if (!used && may_drop(n)) {
+        g->mutable_node()->DeleteSubrange(i, 1);
+        ++dropped;
+        changed = true;
+      }
+    }
+    if (changed) continue;
+    for (int i = g->initializer_size() - 1; i >= 0; --i)
+      if (!reads.count(g->initializer(i).name())) g->mutable_initializer()->DeleteSubrange(i, 1);
+  }
+  return dropped;
 }
 
 void save_model(const onnx::ModelProto& model, const std::string& path) {

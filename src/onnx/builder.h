@@ -1,6 +1,7 @@
 // Builds ONNX models in code (reference architectures, test graphs). Nodes and initializers
 // are added in order; finish() runs the ONNX checker.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,11 @@ class ModelBuilder {
 
 /// Sets metadata_props[key] = value, replacing an entry with the same key.
 void set_metadata(onnx::ModelProto& model, const std::string& key, const std::string& value);
+
+/// Removes, until none is left, every node that `may_drop` accepts and whose outputs nothing reads
+/// (no node, no graph output), then every initializer nothing reads: what a graph rewrite leaves
+/// dangling. Returns the number of nodes removed.
+int drop_unread(onnx::ModelProto& model, const std::function<bool(const onnx::NodeProto&)>& may_drop);
 
 /// Writes `model` to `path`; errors name the path.
 void save_model(const onnx::ModelProto& model, const std::string& path);

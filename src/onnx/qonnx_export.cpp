@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <onnx/onnx_pb.h>
 
+#include "onnx/builder.h"
 #include "onnx/qonnx.h"
 #include "onnx/tensor.h"
 #include "ops/op.h"
@@ -158,27 +159,10 @@ onnx::ModelProto to_qonnx(const onnx::ModelProto& in, const std::string& file, Q
     out.push_back(copy);
   }
   // Drop the absorbed Clips (and their Cast bounds, when nothing else reads them).
-  std::vector<onnx::NodeProto> kept;
-  for (auto& n : out)
-    if (!(n.op_type() == "Clip" && drop.count(n.name() + "/" + n.output(0)))) kept.push_back(std::move(n));
-  std::map<std::string, int> still;
-  for (const auto& n : kept)
-    for (const auto& i : n.input()) ++still[i];
-  for (const auto& o : g->output()) ++still[o.name()];
-  std::vector<onnx::NodeProto> final_nodes;
-  for (auto& n : kept) {
-    const bool unused_cast = n.op_type() == "Cast" && n.output_size() == 1 && !still.count(n.output(0));
-    if (!unused_cast) final_nodes.push_back(std::move(n));
-  }
   g->clear_node();
-  for (auto& n : final_nodes) *g->add_node() = std::move(n);
-  // Initializers nothing reads any more (the Clip bounds' integers).
-  std::map<std::string, int> reads;
-  for (const auto& n : g->node())
-    for (const auto& i : n.input()) ++reads[i];
-  auto* inits_out = g->mutable_initializer();
-  for (int i = inits_out->size() - 1; i >= 0; --i)
-    if (!reads.count(inits_out->Get(i).name())) inits_out->DeleteSubrange(i, 1);
+  for (auto& n : out)
+    if (!(n.op_type() == "Clip" && drop.count(n.name() + "/" + n.output(0)))) *g->add_node() = std::move(n);
+  drop_unread(m, [](const onnx::NodeProto& n) { return n.op_type() == "Cast"; });
   if (done.bipolar_weights + done.ternary_weights + done.sign_activations + done.round_activations == 0)
     fail("{}: nothing to write as QONNX: no weight holds only -1/+1 or -1/0/+1 and no Sign or Round(Clip(x, -1, 1)) "
          "activation (a k-bit model as cnnfi train --arch cnv writes it)",

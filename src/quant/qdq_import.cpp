@@ -378,31 +378,13 @@ onnx::ModelProto adopt_qdq(const onnx::ModelProto& original, const std::string& 
     onnx_io::from_tensor(t, *init);
     init->set_name(name);
   }
-  // Drop the nodes that produced them and every node and initializer nothing reads any more.
-  for (bool changed = true; changed;) {
-    changed = false;
-    std::map<std::string, int> reads;
-    for (const auto& n : g->node())
-      for (const auto& v : n.input()) ++reads[v];
-    for (const auto& o : g->output()) ++reads[o.name()];
-    for (int i = g->node_size() - 1; i >= 0; --i) {
-      const auto& n = g->node(i);
-      bool used = false, produces_replaced = false;
-      for (const auto& o : n.output()) {
-        used = used || reads.count(o);
-        produces_replaced = produces_replaced || replaced.count(o);
-      }
-      if (!used || produces_replaced) {
-        g->mutable_node()->DeleteSubrange(i, 1);
-        changed = true;
-      }
-    }
-    for (int i = g->initializer_size() - 1; i >= 0; --i)
-      if (!reads.count(g->initializer(i).name())) {
-        g->mutable_initializer()->DeleteSubrange(i, 1);
-        changed = true;
-      }
+  // Drop the nodes that produced them, then every node and initializer nothing reads any more.
+  for (int i = g->node_size() - 1; i >= 0; --i) {
+    bool produces_replaced = false;
+    for (const auto& o : g->node(i).output()) produces_replaced = produces_replaced || replaced.count(o);
+    if (produces_replaced) g->mutable_node()->DeleteSubrange(i, 1);
   }
+  onnx_io::drop_unread(m, [](const onnx::NodeProto&) { return true; });
   onnx_io::set_metadata(m, kScalesKey, scales.dump());
   if (adopted) *adopted = count;
   return m;
